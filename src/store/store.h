@@ -1,0 +1,217 @@
+// Store: the one interface in front of Custody's database.
+//
+// Callers never see SQL. A use case reads through a ReadTx, or reads and writes through a WriteTx
+// in exactly one transaction: either all of its changes become durable together or none do.
+//
+//   auto asset = store.Read([&](ReadTx& tx) { return tx.GetAsset(id); });
+//   Status s = store.Write([&](WriteTx& tx) -> Status { ...; return OkStatus(); });
+//
+// Write transactions are group-committed: the implementation may run several callers' closures
+// inside one database transaction, each in its own savepoint (a closure that fails is rolled back
+// alone), and reports success to each caller only after the shared commit is durable. A closure
+// must therefore have no side effects outside the transaction that it cannot undo, and must not
+// call Store::Write or Store::Read itself.
+//
+// The SQLite implementation (sqlite/) is the embedded default; a PostgreSQL implementation can
+// follow behind this same interface (the conformance tests in tests/ take any Store).
+//
+// Thread-safety: Store is thread-safe. ReadTx/WriteTx objects belong to the closure that received
+// them and must not escape it.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "model/model.h"
+
+namespace custody {
+
+// Filter and cursor for listing assets; results are newest first.
+struct AssetQuery {
+  std::optional<ProjectId> project;
+  std::vector<ProjectId> visible_projects;  // when non-empty, only assets in these projects
+  bool all_projects = false;                // true: ignore visible_projects (admins, auditors)
+  std::optional<AssetKind> kind;
+  std::optional<Stage> stage;
+  std::optional<PrincipalId> owner;
+  std::optional<Classification> classification;
+  std::optional<std::string> label;
+  std::string after;  // cursor: the last id of the previous page
+  int limit = 50;
+};
+
+struct AuditQuery {
+  uint64_t from_seq = 0;
+  int limit = 100;
+  std::optional<std::string> resource;  // entries about this object id
+};
+
+class ReadTx {
+ public:
+  virtual ~ReadTx() = default;
+
+  // Principals and roles.
+  virtual Result<PrincipalRecord> GetPrincipal(const PrincipalId& id) = 0;
+  virtual Result<std::optional<PrincipalRecord>> FindPrincipalByName(std::string_view name) = 0;
+  virtual Result<std::vector<PrincipalRecord>> ListPrincipals() = 0;
+  virtual Result<std::vector<RoleBinding>> RolesOf(const PrincipalId& id) = 0;
+  virtual Result<std::vector<RoleBinding>> MembersOf(const ProjectId& project) = 0;
+
+  // Projects.
+  virtual Result<ProjectRecord> GetProject(const ProjectId& id) = 0;
+  virtual Result<std::optional<ProjectRecord>> FindProjectByName(std::string_view name) = 0;
+  virtual Result<std::vector<ProjectRecord>> ListProjects() = 0;
+
+  // Tokens: looked up by the hash of the presented secret.
+  virtual Result<std::optional<TokenRecord>> FindTokenByHash(std::string_view hash) = 0;
+  virtual Result<TokenRecord> GetToken(const TokenId& id) = 0;
+  virtual Result<std::vector<TokenRecord>> TokensOf(const PrincipalId& principal) = 0;
+
+  // Blobs and assets.
+  virtual Result<BlobRecord> GetBlob(const BlobId& id) = 0;
+  virtual Result<std::vector<BlobId>> ListBlobIds() = 0;
+  virtual Result<AssetRecord> GetAsset(const AssetId& id) = 0;
+  virtual Result<std::vector<AssetRecord>> ListAssets(const AssetQuery& q) = 0;
+  // Assets using this blob (a blob may back several assets, e.g. an export of unchanged bytes).
+  virtual Result<std::vector<AssetId>> AssetsUsingBlob(const BlobId& id) = 0;
+
+  // Lineage. Ancestors/descendants follow wasDerivedFrom edges transitively (bounded depth),
+  // nearest first, without duplicates.
+  virtual Result<std::vector<AssetId>> DerivedFrom(const AssetId& id) = 0;  // direct sources
+  virtual Result<std::vector<AssetRecord>> Ancestors(const AssetId& id, int max_depth) = 0;
+  virtual Result<std::vector<AssetRecord>> Descendants(const AssetId& id, int max_depth) = 0;
+
+  // Jobs.
+  virtual Result<JobRecord> GetJob(const JobId& id) = 0;
+  virtual Result<std::vector<JobRecord>> ListJobs(std::optional<JobStatus> status, int limit) = 0;
+
+  // Reviews, grants, publications.
+  virtual Result<std::vector<ReviewRecord>> ReviewsOf(const AssetId& asset) = 0;
+  // Approvals that are not lapsed, whose expiry is before `now`, on assets still approved.
+  virtual Result<std::vector<ReviewRecord>> ExpiredApprovals(TimePoint now) = 0;
+  virtual Result<GrantRecord> GetGrant(const GrantId& id) = 0;
+  virtual Result<PublicationRecord> GetPublication(const PublicationId& id) = 0;
+  virtual Result<std::vector<PublicationRecord>> PublicationsOf(const AssetId& source_asset) = 0;
+
+  // Audit log.
+  virtual Result<uint64_t> AuditSize() = 0;
+  virtual Result<std::vector<AuditRow>> ListAudit(const AuditQuery& q) = 0;
+  // Every row from `from_seq` on, in order (the verifier and the Merkle tree loader).
+  virtual Status ScanAudit(uint64_t from_seq, const std::function<Status(const AuditRow&)>& fn) = 0;
+  virtual Result<std::vector<CheckpointRow>> ListCheckpoints() = 0;
+  virtual Result<std::optional<CheckpointRow>> LatestCheckpoint() = 0;
+};
+
+class WriteTx : public ReadTx {
+ public:
+  virtual Status InsertPrincipal(const PrincipalRecord& p) = 0;  // kAlreadyExists on name clash
+  virtual Status UpdatePrincipal(const PrincipalRecord& p) = 0;
+  virtual Status AddRole(const RoleBinding& b) = 0;  // idempotent
+  virtual Status RemoveRole(const RoleBinding& b) = 0;
+
+  virtual Status InsertProject(const ProjectRecord& p) = 0;  // kAlreadyExists on name clash
+
+  virtual Status InsertToken(const TokenRecord& t) = 0;
+  virtual Status RevokeToken(const TokenId& id) = 0;
+  // Revokes every token of the principal; returns how many were live.
+  virtual Result<int> RevokeTokensOf(const PrincipalId& principal) = 0;
+  // Revokes a refresh token and the access tokens issued from it.
+  virtual Result<int> RevokeTokenFamily(const TokenId& refresh) = 0;
+
+  virtual Status InsertBlob(const BlobRecord& b) = 0;
+  // Crypto-shredding: forgets the wrapped data key and marks the blob disposed.
+  virtual Status DestroyBlobKey(const BlobId& id, TimePoint at) = 0;
+
+  virtual Status InsertAsset(const AssetRecord& a) = 0;
+  // Moves an asset from `from` to `to`; kConflict if it is not in `from` any more.
+  virtual Status UpdateAssetStage(const AssetId& id, Stage from, Stage to, TimePoint at) = 0;
+  virtual Status UpdateAssetStatus(const AssetId& id, AssetStatus status) = 0;
+  virtual Status AddDerivation(const AssetId& derived, const AssetId& source,
+                               const std::optional<JobId>& via) = 0;
+
+  virtual Status InsertJob(const JobRecord& j) = 0;
+  // Persists status, attempts, lease, progress, output, error, cancel flag and timestamps.
+  virtual Status UpdateJob(const JobRecord& j) = 0;
+  // Claims the oldest queued job (or a running job whose lease has expired) for a worker;
+  // nullopt when none is ready.
+  virtual Result<std::optional<JobRecord>> ClaimJob(TimePoint now, TimePoint lease_until) = 0;
+
+  virtual Status InsertReview(const ReviewRecord& r) = 0;
+  virtual Status MarkReviewLapsed(const ReviewId& id) = 0;
+  virtual Status InsertGrant(const GrantRecord& g) = 0;
+  // Marks a grant used; kConflict if it already was (single use).
+  virtual Status UseGrant(const GrantId& id, TimePoint at) = 0;
+  virtual Status InsertPublication(const PublicationRecord& p) = 0;
+  virtual Status UpdatePublication(const PublicationRecord& p) = 0;
+
+  // Audit log: rows are appended with consecutive seq numbers starting at 0.
+  virtual Result<uint64_t> NextAuditSeq() = 0;
+  virtual Status InsertAuditRow(const AuditRow& row) = 0;
+  virtual Status InsertCheckpoint(const CheckpointRow& c) = 0;
+};
+
+// Called by the writer around each group commit (the audit log uses this to extend its Merkle
+// tree and sign a checkpoint in the same transaction as the entries it covers).
+class CommitObserver {
+ public:
+  virtual ~CommitObserver() = default;
+  // Runs inside the transaction after all closures of the batch; an error aborts the batch.
+  virtual Status BeforeCommit(WriteTx& tx) = 0;
+  // Runs after the batch committed (true) or was rolled back (false).
+  virtual void AfterCommit(bool committed) = 0;
+};
+
+class Store {
+ public:
+  virtual ~Store() = default;
+
+  virtual Status ReadTransaction(const std::function<Status(ReadTx&)>& fn) = 0;
+  virtual Status WriteTransaction(const std::function<Status(WriteTx&)>& fn) = 0;
+  // At most one observer; set before concurrent use.
+  virtual void SetCommitObserver(CommitObserver* observer) = 0;
+
+  // Convenience wrappers: the closure returns Status or Result<T>.
+  template <typename F>
+  auto Read(F&& fn) -> std::invoke_result_t<F, ReadTx&> {
+    return Run<ReadTx>(std::forward<F>(fn), [this](const auto& f) { return ReadTransaction(f); });
+  }
+  template <typename F>
+  auto Write(F&& fn) -> std::invoke_result_t<F, WriteTx&> {
+    return Run<WriteTx>(std::forward<F>(fn),
+                        [this](const auto& f) { return WriteTransaction(f); });
+  }
+
+ private:
+  template <typename Tx, typename F, typename Exec>
+  static auto Run(F&& fn, Exec&& exec) -> std::invoke_result_t<F, Tx&> {
+    using R = std::invoke_result_t<F, Tx&>;
+    if constexpr (std::is_same_v<R, Status>) {
+      return exec(std::function<Status(Tx&)>(std::forward<F>(fn)));
+    } else {
+      std::optional<R> out;
+      Status s = exec(std::function<Status(Tx&)>([&](Tx& tx) -> Status {
+        out.emplace(fn(tx));
+        if (!out->ok()) return out->error();
+        return OkStatus();
+      }));
+      if (!s.ok()) return std::move(s).error();
+      return std::move(*out);
+    }
+  }
+};
+
+struct SqliteOptions {
+  std::string path;          // database file; ":memory:" is not supported (readers need a file)
+  int reader_connections = 4;
+  int max_batch = 512;       // closures per group commit
+  bool synchronous_full = true;  // fsync the WAL on every commit (durable against power loss)
+};
+
+// Opens (creating if needed) and migrates a SQLite database.
+Result<std::unique_ptr<Store>> OpenSqliteStore(const SqliteOptions& options);
+
+}  // namespace custody
