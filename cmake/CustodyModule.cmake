@@ -22,5 +22,6 @@ function(custody_test)
   target_compile_options(${T_NAME} PRIVATE ${CUSTODY_WARNINGS})
   target_link_libraries(${T_NAME} PRIVATE ${T_DEPS} GTest::gtest GTest::gmock GTest::gtest_main)
   gtest_discover_tests(${T_NAME} DISCOVERY_MODE PRE_TEST
-    PROPERTIES ENVIRONMENT "CUSTODY_SOURCE_DIR=${PROJECT_SOURCE_DIR}")
+    PROPERTIES ENVIRONMENT
+      "CUSTODY_SOURCE_DIR=${PROJECT_SOURCE_DIR};LSAN_OPTIONS=suppressions=${PROJECT_SOURCE_DIR}/src/media/tests/lsan.supp:print_suppressions=0")
 endfunction()

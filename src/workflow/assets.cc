@@ -1,0 +1,309 @@
+// Asset use cases: upload, read, list, content, lineage; blob plumbing.
+#include <algorithm>
+
+#include "crypto/sha256.h"
+#include "media/media.h"
+#include "workflow/views.h"
+#include "workflow/workflow.h"
+
+namespace custody::workflow {
+namespace {
+
+// Strict UTF-8 (no overlongs, surrogates or code points past U+10FFFF) without NULs.
+bool IsValidUtf8(std::span<const uint8_t> s) {
+  size_t i = 0;
+  while (i < s.size()) {
+    uint8_t c = s[i];
+    if (c == 0) return false;
+    size_t n;
+    uint32_t cp;
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if ((c & 0xe0) == 0xc0) {
+      n = 1;
+      cp = c & 0x1f;
+    } else if ((c & 0xf0) == 0xe0) {
+      n = 2;
+      cp = c & 0x0f;
+    } else if ((c & 0xf8) == 0xf0) {
+      n = 3;
+      cp = c & 0x07;
+    } else {
+      return false;
+    }
+    if (i + n >= s.size()) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      if ((s[i + k] & 0xc0) != 0x80) return false;
+      cp = (cp << 6) | (s[i + k] & 0x3f);
+    }
+    static constexpr uint32_t kMin[] = {0, 0x80, 0x800, 0x10000};
+    if (cp < kMin[n] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) return false;
+    i += n + 1;
+  }
+  return true;
+}
+
+}  // namespace
+
+Result<BlobRecord> Workflow::StoreBytes(std::span<const uint8_t> data, BlobId* written) {
+  ASSIGN_OR_RETURN(auto writer, blobs_.Create(data.size()));
+  RETURN_IF_ERROR(writer->Write(data));
+  ASSIGN_OR_RETURN(blob::BlobInfo info, writer->Commit());
+  *written = info.id;
+  BlobRecord b;
+  b.id = info.id;
+  b.sha256 = info.sha256_hex;
+  b.size = info.size;
+  b.wrapped_key = info.wrapped_key;
+  b.created_at = clock_.Now();
+  return b;
+}
+
+Result<Bytes> Workflow::LoadBytes(const AssetRecord& a, uint64_t limit) {
+  if (a.size > limit)
+    return Error(ErrorCode::kResourceExhausted,
+                 "asset " + a.id.str() + " is too large to load (" + std::to_string(a.size) +
+                     " bytes)");
+  ASSIGN_OR_RETURN(BlobRecord b, store_.Read([&](ReadTx& tx) { return tx.GetBlob(a.blob); }));
+  if (b.wrapped_key.empty())
+    return Error(ErrorCode::kNotFound, "the content of " + a.id.str() + " was disposed");
+  ASSIGN_OR_RETURN(auto reader, blobs_.Open(b.id, b.wrapped_key));
+  Bytes out;
+  out.reserve(a.size);
+  uint8_t buf[64 * 1024];
+  for (;;) {
+    ASSIGN_OR_RETURN(size_t n, reader->Read(buf));
+    if (n == 0) break;
+    out.insert(out.end(), buf, buf + n);
+    if (out.size() > limit) return Error(ErrorCode::kDataLoss, "blob larger than recorded");
+  }
+  if (crypto::Sha256Hex(out) != a.sha256)
+    return Error(ErrorCode::kDataLoss, "content of " + a.id.str() + " does not match its sha256");
+  return out;
+}
+
+Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req,
+                                     BodySource& body) {
+  if (req.kind != AssetKind::kPrompt && req.kind != AssetKind::kReference &&
+      req.kind != AssetKind::kUpload)
+    return InvalidArgument("uploads create assets of kind prompt, reference or upload");
+  if (req.title.size() > 300) return InvalidArgument("title too long (max 300)");
+  if (req.licence.size() > 300) return InvalidArgument("licence too long (max 300)");
+  if (req.kind != AssetKind::kReference && !req.licence.empty())
+    return InvalidArgument("a licence is recorded for references only");
+  for (const std::string& l : req.labels) RETURN_IF_ERROR(ValidateLabel(l));
+  if (req.media_type.size() > 100) return InvalidArgument("media type too long");
+
+  // Decide before reading a byte, so a denied caller cannot make us store anything.
+  ASSIGN_OR_RETURN(ProjectRecord project,
+                   store_.Read([&](ReadTx& tx) { return tx.GetProject(req.project); }));
+  policy::Decision pre = Decide(c, policy::Action::kUpload, ProjectResource(project.id));
+  if (!pre.allowed) {
+    (void)store_.Write([&](WriteTx& tx) -> Status {
+      RETURN_IF_ERROR(audit_.Append(tx, Event(c, "asset.upload", project.id.str(), "denied", &pre)));
+      return OkStatus();
+    });
+    return DeniedError(pre);
+  }
+
+  const bool is_prompt = req.kind == AssetKind::kPrompt;
+  const uint64_t limit = is_prompt ? options_.max_prompt_bytes : options_.max_upload_bytes;
+  ASSIGN_OR_RETURN(auto writer, blobs_.Create(limit));
+  Bytes head;  // the first bytes, for sniffing (and the whole prompt, to validate it)
+  std::vector<uint8_t> buf(256 * 1024);
+  for (;;) {
+    auto n = body.Read(buf);
+    if (!n.ok()) {
+      writer->Abort();
+      return n.error();
+    }
+    if (*n == 0) break;
+    std::span<const uint8_t> chunk(buf.data(), *n);
+    if (head.size() < 4096 || is_prompt)
+      head.insert(head.end(), chunk.begin(),
+                  chunk.begin() + (is_prompt ? chunk.size()
+                                             : std::min<size_t>(chunk.size(), 4096 - head.size())));
+    Status w = writer->Write(chunk);
+    if (!w.ok()) {
+      writer->Abort();
+      return std::move(w).error();
+    }
+  }
+  if (writer->bytes_written() == 0) {
+    writer->Abort();
+    return InvalidArgument("empty upload");
+  }
+  std::string sniffed = SniffMediaType(head);
+  std::string media_type = req.media_type.empty() ? sniffed : req.media_type;
+  if (is_prompt) {
+    if (!IsValidUtf8(head)) {
+      writer->Abort();
+      return InvalidArgument("a prompt must be UTF-8 text");
+    }
+    media_type = "text/plain; charset=utf-8";
+  } else if (!req.media_type.empty() && sniffed.rfind("image/", 0) == 0 &&
+             req.media_type != sniffed) {
+    writer->Abort();
+    return Error(ErrorCode::kUnsupportedMedia, "declared media type " + req.media_type +
+                                                   " but the content is " + sniffed);
+  }
+  ASSIGN_OR_RETURN(blob::BlobInfo info, writer->Commit());
+
+  std::optional<policy::Decision> denied;
+  AssetRecord a;
+  Status s = store_.Write([&](WriteTx& tx) -> Status {
+    // Decide again: a membership may have been revoked while the bytes streamed in.
+    policy::Decision d = Decide(c, policy::Action::kUpload, ProjectResource(project.id));
+    if (!d.allowed) return RecordDenial(tx, c, d, "asset.upload", project.id.str(), &denied);
+    BlobRecord b{info.id, info.sha256_hex, info.size, info.wrapped_key, clock_.Now(), {}};
+    RETURN_IF_ERROR(tx.InsertBlob(b));
+    a.id = NewId<AssetId>(random_);
+    a.kind = req.kind;
+    a.project = project.id;
+    a.owner = c.principal.id;
+    a.on_behalf_of = c.principal.owner;
+    a.title = req.title.empty() ? std::string(Name(req.kind)) : req.title;
+    a.media_type = media_type;
+    a.size = info.size;
+    a.sha256 = info.sha256_hex;
+    a.blob = info.id;
+    a.classification = req.classification;
+    a.labels = UnionLabels(req.labels, {});
+    a.licence = req.licence;
+    a.stage = Stage::kDraft;
+    a.created_at = a.stage_changed_at = clock_.Now();
+    RETURN_IF_ERROR(tx.InsertAsset(a));
+    audit::AuditEvent e = Event(c, "asset.upload", a.id.str(), "succeeded", &d);
+    e.details["project"] = project.id.str();
+    e.details["kind"] = std::string(Name(a.kind));
+    e.details["sha256"] = a.sha256;
+    e.details["size"] = a.size;
+    e.details["classification"] = std::string(Name(a.classification));
+    RETURN_IF_ERROR(audit_.Append(tx, e));
+    return OkStatus();
+  });
+  if (!s.ok() || denied) (void)blobs_.Remove(info.id);
+  if (denied) return DeniedError(*denied);
+  RETURN_IF_ERROR(s);
+  Publish("asset.created", a.project, {{"asset", a.id.str()}, {"kind", std::string(Name(a.kind))}});
+  return a;
+}
+
+Result<AssetRecord> Workflow::GetAsset(const Caller& c, const AssetId& id) {
+  if (!LooksLike<AssetId>(id.str())) return NotFound("no asset " + id.str().substr(0, 40));
+  AssetRecord a;
+  policy::ResourceFacts res;
+  Status s = store_.ReadTransaction([&](ReadTx& tx) -> Status {
+    ASSIGN_OR_RETURN(a, tx.GetAsset(id));
+    res.type = "asset";
+    res.id = a.id.str();
+    res.project = a.project;
+    return OkStatus();
+  });
+  RETURN_IF_ERROR(s);
+  RETURN_IF_ERROR(AuthorizeRead(c, std::move(res), "asset.read"));
+  return a;
+}
+
+Result<std::vector<AssetRecord>> Workflow::ListAssets(const Caller& c, AssetQuery q) {
+  q.visible_projects.clear();
+  q.all_projects = false;
+  for (const RoleBinding& b : c.roles) {
+    if (!b.project && (b.role == Role::kAdmin || b.role == Role::kAuditor)) q.all_projects = true;
+    if (b.project) q.visible_projects.push_back(*b.project);
+  }
+  if (q.limit <= 0 || q.limit > 500) q.limit = 50;
+  std::vector<AssetRecord> out;
+  if (q.all_projects || !q.visible_projects.empty()) {
+    ASSIGN_OR_RETURN(out, store_.Read([&](ReadTx& tx) { return tx.ListAssets(q); }));
+  }
+  audit::AuditEvent e = Event(c, "asset.list", q.project ? q.project->str() : "*", "allowed");
+  e.details["returned"] = out.size();
+  audit_.AppendAsync(std::move(e));
+  return out;
+}
+
+Status Workflow::ReadContent(
+    const Caller& c, const AssetId& id,
+    const std::function<Status(const AssetRecord&, blob::BlobReader&)>& fn) {
+  ASSIGN_OR_RETURN(AssetRecord a, GetAsset(c, id));
+  ASSIGN_OR_RETURN(BlobRecord b, store_.Read([&](ReadTx& tx) { return tx.GetBlob(a.blob); }));
+  if (b.wrapped_key.empty() || a.status == AssetStatus::kDisposed)
+    return Error(ErrorCode::kNotFound, "the content of " + a.id.str() + " was disposed");
+  ASSIGN_OR_RETURN(auto reader, blobs_.Open(b.id, b.wrapped_key));
+  return fn(a, *reader);
+}
+
+Result<json::object> Workflow::Lineage(const Caller& c, const AssetId& id) {
+  ASSIGN_OR_RETURN(AssetRecord root, GetAsset(c, id));
+  json::object out;
+  Status s = store_.ReadTransaction([&](ReadTx& tx) -> Status {
+    ASSIGN_OR_RETURN(auto ancestors, tx.Ancestors(id, options_.lineage_max_depth));
+    ASSIGN_OR_RETURN(auto descendants, tx.Descendants(id, options_.lineage_max_depth));
+    ASSIGN_OR_RETURN(auto contributors, Contributors(tx, root));
+    std::vector<AssetRecord> all = ancestors;
+    all.insert(all.begin(), root);
+    json::array anc, desc, contrib, edges, activities;
+    for (const auto& a : ancestors) anc.push_back(AssetSummaryJson(a));
+    for (const auto& a : descendants) desc.push_back(AssetSummaryJson(a));
+    for (const PrincipalId& p : contributors) {
+      json::object o{{"id", p.str()}};
+      if (auto pr = tx.GetPrincipal(p); pr.ok()) {
+        o["name"] = pr->name;
+        o["kind"] = std::string(Name(pr->kind));
+      }
+      contrib.push_back(std::move(o));
+    }
+    std::set<JobId> seen_jobs;
+    for (const AssetRecord& a : all) {
+      ASSIGN_OR_RETURN(auto sources, tx.DerivedFrom(a.id));
+      for (const AssetId& src : sources)
+        edges.push_back(json::object{{"type", "wasDerivedFrom"},
+                                     {"generated", a.id.str()},
+                                     {"used", src.str()}});
+      if (!a.generated_by) continue;
+      edges.push_back(json::object{{"type", "wasGeneratedBy"},
+                                   {"entity", a.id.str()},
+                                   {"activity", a.generated_by->str()}});
+      if (!seen_jobs.insert(*a.generated_by).second) continue;
+      auto job = tx.GetJob(*a.generated_by);
+      if (!job.ok()) continue;
+      for (const JobInput& in : job->inputs)
+        edges.push_back(json::object{{"type", "used"},
+                                     {"activity", job->id.str()},
+                                     {"entity", in.asset.str()},
+                                     {"role", in.role}});
+      activities.push_back(JobJson(*job));
+    }
+    ASSIGN_OR_RETURN(auto pubs, tx.PublicationsOf(id));
+    json::array publications;
+    for (const auto& p : pubs) publications.push_back(PublicationJson(p));
+    out["asset"] = AssetJson(root);
+    out["ancestors"] = std::move(anc);
+    out["descendants"] = std::move(desc);
+    out["contributors"] = std::move(contrib);
+    out["activities"] = std::move(activities);
+    out["edges"] = std::move(edges);
+    out["publications"] = std::move(publications);
+    return OkStatus();
+  });
+  RETURN_IF_ERROR(s);
+  return out;
+}
+
+Result<int> Workflow::SweepOrphanBlobs() {
+  RETURN_IF_ERROR(blobs_.CleanTemporary());
+  ASSIGN_OR_RETURN(auto on_disk, blobs_.List());
+  ASSIGN_OR_RETURN(auto known, store_.Read([&](ReadTx& tx) { return tx.ListBlobIds(); }));
+  std::set<BlobId> known_set(known.begin(), known.end());
+  int removed = 0;
+  for (const BlobId& b : on_disk) {
+    if (known_set.count(b)) continue;
+    // No row means no wrapped key was ever committed: the bytes are unreadable and unreachable.
+    if (blobs_.Remove(b).ok()) ++removed;
+  }
+  return removed;
+}
+
+}  // namespace custody::workflow

@@ -1,0 +1,167 @@
+#include "workflow/views.h"
+
+namespace custody::workflow {
+namespace {
+json::array Strings(const std::vector<std::string>& v) {
+  json::array a;
+  for (const auto& s : v) a.emplace_back(s);
+  return a;
+}
+template <typename T>
+void SetOpt(json::object& o, const char* key, const std::optional<T>& v) {
+  if (v) o[key] = v->str();
+}
+void SetTime(json::object& o, const char* key, const std::optional<TimePoint>& t) {
+  if (t) o[key] = FormatTime(*t);
+}
+}  // namespace
+
+json::object PrincipalJson(const PrincipalRecord& p) {
+  json::object o{{"id", p.id.str()},
+                 {"name", p.name},
+                 {"kind", std::string(Name(p.kind))},
+                 {"display_name", p.display_name},
+                 {"disabled", p.disabled},
+                 {"password_login", !p.password_hash.empty()},
+                 {"created_at", FormatTime(p.created_at)}};
+  SetOpt(o, "owner", p.owner);
+  SetOpt(o, "created_by", p.created_by);
+  return o;
+}
+
+json::object RoleJson(const RoleBinding& b) {
+  json::object o{{"principal", b.principal.str()}, {"role", std::string(Name(b.role))}};
+  if (b.project)
+    o["project"] = b.project->str();
+  else
+    o["project"] = nullptr;
+  return o;
+}
+
+json::object ProjectJson(const ProjectRecord& p) {
+  return {{"id", p.id.str()},
+          {"name", p.name},
+          {"description", p.description},
+          {"created_at", FormatTime(p.created_at)},
+          {"created_by", p.created_by.str()}};
+}
+
+json::object AssetSummaryJson(const AssetRecord& a) {
+  return {{"id", a.id.str()},
+          {"kind", std::string(Name(a.kind))},
+          {"title", a.title},
+          {"sha256", a.sha256},
+          {"stage", std::string(Name(a.stage))},
+          {"owner", a.owner.str()},
+          {"classification", std::string(Name(a.classification))}};
+}
+
+json::object AssetJson(const AssetRecord& a) {
+  json::object o{{"id", a.id.str()},
+                 {"kind", std::string(Name(a.kind))},
+                 {"project", a.project.str()},
+                 {"owner", a.owner.str()},
+                 {"title", a.title},
+                 {"media_type", a.media_type},
+                 {"size", a.size},
+                 {"sha256", a.sha256},
+                 {"classification", std::string(Name(a.classification))},
+                 {"labels", Strings(a.labels)},
+                 {"stage", std::string(Name(a.stage))},
+                 {"status", std::string(Name(a.status))},
+                 {"version", a.version},
+                 {"created_at", FormatTime(a.created_at)},
+                 {"stage_changed_at", FormatTime(a.stage_changed_at)}};
+  if (!a.licence.empty()) o["licence"] = a.licence;
+  SetOpt(o, "on_behalf_of", a.on_behalf_of);
+  SetOpt(o, "previous_version", a.previous_version);
+  SetOpt(o, "generated_by", a.generated_by);
+  return o;
+}
+
+json::object JobJson(const JobRecord& j) {
+  json::array inputs;
+  for (const JobInput& in : j.inputs)
+    inputs.push_back(json::object{{"asset", in.asset.str()}, {"role", in.role}});
+  json::value params = json::parse(j.parameters_json.empty() ? "{}" : j.parameters_json);
+  json::object o{{"id", j.id.str()},
+                 {"kind", std::string(Name(j.kind))},
+                 {"project", j.project.str()},
+                 {"actor", j.actor.str()},
+                 {"engine", j.engine},
+                 {"model", j.model},
+                 {"model_version", j.model_version},
+                 {"parameters", params},
+                 {"seed", j.seed},
+                 {"inputs", std::move(inputs)},
+                 {"status", std::string(Name(j.status))},
+                 {"attempts", j.attempts},
+                 {"max_attempts", j.max_attempts},
+                 {"progress", j.progress},
+                 {"cancel_requested", j.cancel_requested},
+                 {"output_classification", std::string(Name(j.output_classification))},
+                 {"output_labels", Strings(j.output_labels)},
+                 {"created_at", FormatTime(j.created_at)}};
+  SetOpt(o, "on_behalf_of", j.on_behalf_of);
+  SetOpt(o, "output", j.output);
+  if (!j.error.empty()) o["error"] = j.error;
+  SetTime(o, "started_at", j.started_at);
+  SetTime(o, "finished_at", j.finished_at);
+  return o;
+}
+
+json::object ReviewJson(const ReviewRecord& r) {
+  json::object o{{"id", r.id.str()},
+                 {"asset", r.asset.str()},
+                 {"sha256", r.sha256},
+                 {"reviewer", r.reviewer.str()},
+                 {"verdict", std::string(Name(r.verdict))},
+                 {"comment", r.comment},
+                 {"at", FormatTime(r.at)},
+                 {"lapsed", r.lapsed}};
+  SetTime(o, "expires_at", r.expires_at);
+  return o;
+}
+
+json::object GrantJson(const GrantRecord& g) {
+  json::object o{{"id", g.id.str()},
+                 {"asset", g.asset.str()},
+                 {"sha256", g.sha256},
+                 {"destination", g.destination},
+                 {"file_name", g.file_name},
+                 {"requester", g.requester.str()},
+                 {"issued_at", FormatTime(g.issued_at)},
+                 {"expires_at", FormatTime(g.expires_at)},
+                 {"used", g.used_at.has_value()}};
+  SetTime(o, "used_at", g.used_at);
+  return o;
+}
+
+json::object PublicationJson(const PublicationRecord& p) {
+  json::object o{{"id", p.id.str()},
+                 {"source_asset", p.source_asset.str()},
+                 {"export_asset", p.export_asset.str()},
+                 {"grant", p.grant.str()},
+                 {"destination", p.destination},
+                 {"path", p.path},
+                 {"sha256", p.sha256},
+                 {"published_by", p.published_by.str()},
+                 {"published_at", FormatTime(p.published_at)},
+                 {"status", std::string(Name(p.status))},
+                 {"rollback_method", p.rollback_method}};
+  SetTime(o, "rolled_back_at", p.rolled_back_at);
+  SetOpt(o, "rolled_back_by", p.rolled_back_by);
+  return o;
+}
+
+json::object TokenJson(const TokenRecord& t) {
+  return {{"id", t.id.str()},
+          {"kind", std::string(Name(t.kind))},
+          {"principal", t.principal.str()},
+          {"issued_at", FormatTime(t.issued_at)},
+          {"expires_at", FormatTime(t.expires_at)},
+          {"revoked", t.revoked},
+          {"label", t.label}};
+}
+
+}  // namespace custody::workflow

@@ -1,0 +1,21 @@
+// JSON views of the records, as the API returns them. Secrets never appear here: principals have
+// no password hash, tokens no hash, blobs no key.
+#pragma once
+
+#include "base/json.h"
+#include "model/model.h"
+
+namespace custody::workflow {
+
+json::object PrincipalJson(const PrincipalRecord& p);
+json::object RoleJson(const RoleBinding& b);
+json::object ProjectJson(const ProjectRecord& p);
+json::object AssetJson(const AssetRecord& a);
+json::object AssetSummaryJson(const AssetRecord& a);
+json::object JobJson(const JobRecord& j);
+json::object ReviewJson(const ReviewRecord& r);
+json::object GrantJson(const GrantRecord& g);
+json::object PublicationJson(const PublicationRecord& p);
+json::object TokenJson(const TokenRecord& t);
+
+}  // namespace custody::workflow
