@@ -196,11 +196,14 @@ void Api::RegisterRoutes() {
       {"POST", "/v1/principals/{id}/api-keys", "principals.apikey.create", "admin",
        [this, json_limit](Call& c) -> Status {
          ASSIGN_OR_RETURN(auto id, PathId<PrincipalId>(c));
-         ASSIGN_OR_RETURN(json::object body, JsonBody(c, json_limit));
+         json::object body;  // optional: defaults apply without one
+         if (c.req.content_length().value_or(0) > 0 || c.req.header("transfer-encoding")) {
+           ASSIGN_OR_RETURN(body, JsonBody(c, json_limit));
+         }
          ASSIGN_OR_RETURN(auto days, OptionalInt(body, "ttl_days"));
          ASSIGN_OR_RETURN(auto label, OptionalString(body, "label"));
          int64_t d = days.value_or(90);
-         if (d <= 0 || d > 3660) return InvalidArgument("'ttl_days' must be between 1 and 3660");
+         if (d <= 0 || d > 366) return InvalidArgument("'ttl_days' must be between 1 and 366");
          ASSIGN_OR_RETURN(auto key, workflow_.CreateApiKey(c.who(), id, std::chrono::hours(24 * d),
                                                            label.value_or("")));
          json::object o = wf::TokenJson(key.second);
@@ -468,12 +471,34 @@ void Api::RegisterRoutes() {
       {"GET", "/v1/events", "events", "read",
        [this](Call& c) -> Status {
          auto only_job = c.req.query("job");
+         // Subscribe before reading the job's state, so no change can fall between the two.
          auto sub = events_.Subscribe();
+         std::optional<JobRecord> initial;
+         if (only_job) {
+           if (!LooksLike<JobId>(*only_job)) return NotFound("no such job");
+           ASSIGN_OR_RETURN(initial, workflow_.GetJob(c.who(), JobId(*only_job)));
+         }
          http::SseWriter sse(c.w);
          RETURN_IF_ERROR(sse.Start());
+         if (initial) {
+           // The job's current state first: a client that subscribes after the job finished
+           // still learns how it ended.
+           RETURN_IF_ERROR(sse.Send({"job.state", "", json::serialize(wf::JobJson(*initial)), {}}));
+         }
          auto last_beat = std::chrono::steady_clock::now();
+         uint64_t reported_drops = 0;
          while (!c.w.client_gone() && !c.w.shutting_down()) {
            auto e = sub->Next(std::chrono::milliseconds(250));
+           if (uint64_t drops = sub->dropped(); drops > reported_drops) {
+             // A slow client lost events: say so, so it can re-read state instead of trusting
+             // the stream.
+             RETURN_IF_ERROR(
+                 sse.Send({"events.dropped",
+                           "",
+                           json::serialize(json::object{{"dropped", drops - reported_drops}}),
+                           {}}));
+             reported_drops = drops;
+           }
            if (e) {
              if (!workflow_.CanSeeProject(c.who(), e->project)) continue;
              if (only_job) {

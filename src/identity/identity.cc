@@ -58,34 +58,51 @@ Result<TokenRecord> IdentityService::NewToken(WriteTx& tx, TokenKind kind,
 
 Result<TokenPair> IdentityService::IssueTokens(WriteTx& tx,
                                                const PrincipalRecord& principal) const {
+  return IssueTokens(tx, principal, std::nullopt);
+}
+
+Result<TokenPair> IdentityService::IssueTokens(WriteTx& tx, const PrincipalRecord& principal,
+                                               const std::optional<TokenId>& family) const {
   if (principal.disabled) return Unauthenticated("principal is disabled");
   TokenPair pair;
+  // A refresh token's parent is the first refresh token of its login (the family root); an
+  // access token's parent is the refresh token it was issued with.
   ASSIGN_OR_RETURN(TokenRecord refresh,
-                   NewToken(tx, TokenKind::kRefresh, principal.id, options_.refresh_ttl,
-                            std::nullopt, "", &pair.refresh_token));
-  ASSIGN_OR_RETURN(TokenRecord access, NewToken(tx, TokenKind::kAccess, principal.id,
-                                                options_.access_ttl, refresh.id, "",
-                                                &pair.access_token));
+                   NewToken(tx, TokenKind::kRefresh, principal.id, options_.refresh_ttl, family, "",
+                            &pair.refresh_token));
+  ASSIGN_OR_RETURN(TokenRecord access,
+                   NewToken(tx, TokenKind::kAccess, principal.id, options_.access_ttl, refresh.id,
+                            "", &pair.access_token));
   pair.access_expires_at = access.expires_at;
   pair.refresh_expires_at = refresh.expires_at;
   return pair;
 }
 
+Status IdentityService::RevokeLoginFamily(WriteTx& tx, const TokenRecord& refresh) const {
+  TokenId root = refresh.parent.value_or(refresh.id);
+  ASSIGN_OR_RETURN(auto tokens, tx.TokensOf(refresh.principal));
+  for (const TokenRecord& t : tokens) {
+    if (t.kind == TokenKind::kRefresh && (t.id == root || t.parent == root))
+      RETURN_IF_ERROR(tx.RevokeTokenFamily(t.id));
+  }
+  return OkStatus();
+}
+
 Result<std::pair<TokenPair, PrincipalRecord>> IdentityService::Refresh(
     WriteTx& tx, std::string_view refresh_token) const {
   ASSIGN_OR_RETURN(auto found, tx.FindTokenByHash(crypto::TokenHash(refresh_token)));
-  if (!found || found->kind != TokenKind::kRefresh)
-    return Unauthenticated("unknown refresh token");
+  if (!found || found->kind != TokenKind::kRefresh) return Unauthenticated("unknown refresh token");
   if (found->revoked) {
-    // A revoked refresh token presented again means it leaked: kill the whole family.
-    RETURN_IF_ERROR(tx.RevokeTokenFamily(found->id));
+    // A revoked refresh token presented again means it leaked: revoke every token descended
+    // from the same login, including the ones the rotation issued.
+    RETURN_IF_ERROR(RevokeLoginFamily(tx, *found));
     return Unauthenticated("refresh token was already used or revoked");
   }
   if (found->expires_at <= clock_.Now()) return Unauthenticated("refresh token expired");
   ASSIGN_OR_RETURN(PrincipalRecord principal, tx.GetPrincipal(found->principal));
   if (principal.disabled) return Unauthenticated("principal is disabled");
   RETURN_IF_ERROR(tx.RevokeTokenFamily(found->id));
-  ASSIGN_OR_RETURN(TokenPair pair, IssueTokens(tx, principal));
+  ASSIGN_OR_RETURN(TokenPair pair, IssueTokens(tx, principal, found->parent.value_or(found->id)));
   return std::make_pair(std::move(pair), std::move(principal));
 }
 
@@ -142,8 +159,7 @@ Result<PrincipalRecord> IdentityService::CreatePrincipal(
   return p;
 }
 
-Result<int> IdentityService::SetDisabled(WriteTx& tx, const PrincipalId& id,
-                                         bool disabled) const {
+Result<int> IdentityService::SetDisabled(WriteTx& tx, const PrincipalId& id, bool disabled) const {
   ASSIGN_OR_RETURN(PrincipalRecord p, tx.GetPrincipal(id));
   p.disabled = disabled;
   RETURN_IF_ERROR(tx.UpdatePrincipal(p));
@@ -151,25 +167,25 @@ Result<int> IdentityService::SetDisabled(WriteTx& tx, const PrincipalId& id,
   return tx.RevokeTokensOf(id);
 }
 
-Result<std::pair<std::string, TokenRecord>> IdentityService::CreateApiKey(
-    WriteTx& tx, const PrincipalId& id, Duration ttl, std::string label) const {
+Result<std::pair<std::string, TokenRecord>> IdentityService::CreateApiKey(WriteTx& tx,
+                                                                          const PrincipalId& id,
+                                                                          Duration ttl,
+                                                                          std::string label) const {
   ASSIGN_OR_RETURN(PrincipalRecord p, tx.GetPrincipal(id));
   if (p.kind == PrincipalKind::kHuman)
     return InvalidArgument("API keys are for service, worker and agent principals");
   if (p.disabled) return Conflict("principal is disabled");
   if (ttl <= Duration::zero()) return InvalidArgument("an API key must expire");
   if (ttl > options_.max_api_key_ttl)
-    return InvalidArgument("API keys may live at most " +
-                           std::to_string(std::chrono::duration_cast<std::chrono::hours>(
-                                              options_.max_api_key_ttl)
-                                              .count() /
-                                          24) +
-                           " days");
+    return InvalidArgument(
+        "API keys may live at most " +
+        std::to_string(
+            std::chrono::duration_cast<std::chrono::hours>(options_.max_api_key_ttl).count() / 24) +
+        " days");
   if (label.size() > 200) return InvalidArgument("label too long");
   std::string secret;
-  ASSIGN_OR_RETURN(TokenRecord t,
-                   NewToken(tx, TokenKind::kApiKey, id, ttl, std::nullopt, std::move(label),
-                            &secret));
+  ASSIGN_OR_RETURN(TokenRecord t, NewToken(tx, TokenKind::kApiKey, id, ttl, std::nullopt,
+                                           std::move(label), &secret));
   return std::make_pair(std::move(secret), std::move(t));
 }
 

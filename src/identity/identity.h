@@ -91,8 +91,7 @@ class IdentityService {
 
   // An API key for a non-human principal, shown once. `ttl` is capped by max_api_key_ttl.
   Result<std::pair<std::string, TokenRecord>> CreateApiKey(WriteTx& tx, const PrincipalId& id,
-                                                           Duration ttl,
-                                                           std::string label) const;
+                                                           Duration ttl, std::string label) const;
 
   // Creates the bootstrap administrator "admin" with a global admin role if there are no
   // principals yet; returns nullopt when the database already has principals.
@@ -102,6 +101,10 @@ class IdentityService {
   const IdentityOptions& options() const { return options_; }
 
  private:
+  Result<TokenPair> IssueTokens(WriteTx& tx, const PrincipalRecord& principal,
+                                const std::optional<TokenId>& family) const;
+  // Revokes every refresh token of the login `refresh` belongs to, and their access tokens.
+  Status RevokeLoginFamily(WriteTx& tx, const TokenRecord& refresh) const;
   Result<TokenRecord> NewToken(WriteTx& tx, TokenKind kind, const PrincipalId& principal,
                                Duration ttl, std::optional<TokenId> parent, std::string label,
                                std::string* secret) const;

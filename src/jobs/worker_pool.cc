@@ -2,8 +2,8 @@
 
 namespace custody::jobs {
 
-WorkerPool::WorkerPool(Store& store, EngineRegistry& engines, JobRunner& runner,
-                       const Clock& clock, WorkerPoolOptions options)
+WorkerPool::WorkerPool(Store& store, EngineRegistry& engines, JobRunner& runner, const Clock& clock,
+                       WorkerPoolOptions options)
     : store_(store), engines_(engines), runner_(runner), clock_(clock), options_(options) {}
 
 WorkerPool::~WorkerPool() { Stop(); }

@@ -108,7 +108,7 @@ const std::vector<Rule>& Rules() {
        [](const AuthzRequest& r) -> std::optional<std::string> {
          if (!IsApproveOrExport(r.action) || !r.resource.asset) return std::nullopt;
          const AssetFacts& a = *r.resource.asset;
-         if (a.stage != Stage::kApproved)
+         if (a.stage != Stage::kApproved && a.stage != Stage::kPublished)
            return "only approved assets may be exported (stage is " + std::string(Name(a.stage)) +
                   ")";
          if (QualifyingApprovers(r).empty())

@@ -62,9 +62,8 @@ Result<BlobRecord> Workflow::StoreBytes(std::span<const uint8_t> data, BlobId* w
 
 Result<Bytes> Workflow::LoadBytes(const AssetRecord& a, uint64_t limit) {
   if (a.size > limit)
-    return Error(ErrorCode::kResourceExhausted,
-                 "asset " + a.id.str() + " is too large to load (" + std::to_string(a.size) +
-                     " bytes)");
+    return Error(ErrorCode::kResourceExhausted, "asset " + a.id.str() + " is too large to load (" +
+                                                    std::to_string(a.size) + " bytes)");
   ASSIGN_OR_RETURN(BlobRecord b, store_.Read([&](ReadTx& tx) { return tx.GetBlob(a.blob); }));
   if (b.wrapped_key.empty())
     return Error(ErrorCode::kNotFound, "the content of " + a.id.str() + " was disposed");
@@ -83,8 +82,7 @@ Result<Bytes> Workflow::LoadBytes(const AssetRecord& a, uint64_t limit) {
   return out;
 }
 
-Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req,
-                                     BodySource& body) {
+Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, BodySource& body) {
   if (req.kind != AssetKind::kPrompt && req.kind != AssetKind::kReference &&
       req.kind != AssetKind::kUpload)
     return InvalidArgument("uploads create assets of kind prompt, reference or upload");
@@ -101,7 +99,8 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req,
   policy::Decision pre = Decide(c, policy::Action::kUpload, ProjectResource(project.id));
   if (!pre.allowed) {
     (void)store_.Write([&](WriteTx& tx) -> Status {
-      RETURN_IF_ERROR(audit_.Append(tx, Event(c, "asset.upload", project.id.str(), "denied", &pre)));
+      RETURN_IF_ERROR(
+          audit_.Append(tx, Event(c, "asset.upload", project.id.str(), "denied", &pre)));
       return OkStatus();
     });
     return DeniedError(pre);
@@ -145,8 +144,8 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req,
   } else if (!req.media_type.empty() && sniffed.rfind("image/", 0) == 0 &&
              req.media_type != sniffed) {
     writer->Abort();
-    return Error(ErrorCode::kUnsupportedMedia, "declared media type " + req.media_type +
-                                                   " but the content is " + sniffed);
+    return Error(ErrorCode::kUnsupportedMedia,
+                 "declared media type " + req.media_type + " but the content is " + sniffed);
   }
   ASSIGN_OR_RETURN(blob::BlobInfo info, writer->Commit());
 
@@ -259,13 +258,11 @@ Result<json::object> Workflow::Lineage(const Caller& c, const AssetId& id) {
     for (const AssetRecord& a : all) {
       ASSIGN_OR_RETURN(auto sources, tx.DerivedFrom(a.id));
       for (const AssetId& src : sources)
-        edges.push_back(json::object{{"type", "wasDerivedFrom"},
-                                     {"generated", a.id.str()},
-                                     {"used", src.str()}});
+        edges.push_back(json::object{
+            {"type", "wasDerivedFrom"}, {"generated", a.id.str()}, {"used", src.str()}});
       if (!a.generated_by) continue;
-      edges.push_back(json::object{{"type", "wasGeneratedBy"},
-                                   {"entity", a.id.str()},
-                                   {"activity", a.generated_by->str()}});
+      edges.push_back(json::object{
+          {"type", "wasGeneratedBy"}, {"entity", a.id.str()}, {"activity", a.generated_by->str()}});
       if (!seen_jobs.insert(*a.generated_by).second) continue;
       auto job = tx.GetJob(*a.generated_by);
       if (!job.ok()) continue;

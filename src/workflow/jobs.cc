@@ -17,7 +17,8 @@ Result<JobRecord> Workflow::CreateJob(const Caller& c, const JobRequest& req) {
   std::vector<std::string> roles;
   for (const JobInput& in : req.inputs) {
     if (!LooksLike<AssetId>(in.asset.str())) return InvalidArgument("malformed input asset id");
-    if (in.role.empty() || in.role.size() > 64) return InvalidArgument("input role must have 1 to 64 characters");
+    if (in.role.empty() || in.role.size() > 64)
+      return InvalidArgument("input role must have 1 to 64 characters");
     roles.push_back(in.role);
   }
   if (req.prompt) {
@@ -86,8 +87,8 @@ Result<JobRecord> Workflow::CreateJob(const Caller& c, const JobRequest& req) {
       job.output_classification = std::max(job.output_classification, input->classification);
       job.output_labels = UnionLabels(job.output_labels, input->labels);
       job.inputs.push_back(in);
-      inputs_audit.push_back(json::object{
-          {"asset", in.asset.str()}, {"role", in.role}, {"sha256", input->sha256}});
+      inputs_audit.push_back(
+          json::object{{"asset", in.asset.str()}, {"role", in.role}, {"sha256", input->sha256}});
     }
     if (prompt_blob) {
       RETURN_IF_ERROR(tx.InsertBlob(*prompt_blob));
@@ -171,7 +172,8 @@ Result<JobRecord> Workflow::CancelJob(const Caller& c, const JobId& id) {
     std::lock_guard lock(cancel_mu_);
     cancel_requested_.insert(j.id);
   }
-  Publish("job.cancel", j.project, {{"job", j.id.str()}, {"status", std::string(Name(j.status))}});
+  Publish(j.status == JobStatus::kCancelled ? "job.cancelled" : "job.cancel_requested", j.project,
+          {{"job", j.id.str()}, {"status", std::string(Name(j.status))}});
   return j;
 }
 
@@ -264,6 +266,8 @@ Status Workflow::Complete(const JobRecord& job, const jobs::Engine& engine,
     std::lock_guard lock(cancel_mu_);
     cancel_requested_.erase(job.id);
   }
+  Publish("asset.created", job.project,
+          {{"asset", a.id.str()}, {"kind", std::string(Name(a.kind))}, {"job", job.id.str()}});
   Publish("job.succeeded", job.project, {{"job", job.id.str()}, {"output", a.id.str()}});
   return OkStatus();
 }

@@ -42,7 +42,8 @@ Result<AssetRecord> Workflow::Submit(const Caller& c, const AssetId& id) {
     policy::Decision d = Decide(c, policy::Action::kSubmit, AssetResource(a, facts));
     if (!d.allowed) return RecordDenial(tx, c, d, "asset.submit", id.str(), &denied);
     RETURN_IF_ERROR(CheckTransition(a.stage, Stage::kInReview));
-    if (a.status != AssetStatus::kActive) return Conflict("asset is " + std::string(Name(a.status)));
+    if (a.status != AssetStatus::kActive)
+      return Conflict("asset is " + std::string(Name(a.status)));
     RETURN_IF_ERROR(tx.UpdateAssetStage(a.id, a.stage, Stage::kInReview, clock_.Now()));
     a.stage = Stage::kInReview;
     audit::AuditEvent e = Event(c, "asset.submit", id.str(), "succeeded", &d);
@@ -155,8 +156,7 @@ Result<std::vector<ReviewRecord>> Workflow::Reviews(const Caller& c, const Asset
 }
 
 Result<GrantRecord> Workflow::RequestExport(const Caller& c, const AssetId& id,
-                                            const std::string& destination,
-                                            std::string file_name) {
+                                            const std::string& destination, std::string file_name) {
   if (!LooksLike<AssetId>(id.str())) return NotFound("no asset " + id.str().substr(0, 40));
   const Destination* dest = FindDestination(destination);
   if (!dest) {
@@ -173,13 +173,12 @@ Result<GrantRecord> Workflow::RequestExport(const Caller& c, const AssetId& id,
     ASSIGN_OR_RETURN(auto facts, FactsOf(tx, a));
     policy::RequestContext ctx;
     ctx.destination = destination;
-    policy::Decision d =
-        Decide(c, policy::Action::kRequestExport, AssetResource(a, facts), ctx);
+    policy::Decision d = Decide(c, policy::Action::kRequestExport, AssetResource(a, facts), ctx);
     if (!d.allowed) return RecordDenial(tx, c, d, "export.grant", id.str(), &denied);
     if (!Scrubbable(a.media_type))
-      return Error(ErrorCode::kUnsupportedMedia,
-                   "exports of " + a.media_type +
-                       " are not supported yet: its metadata cannot be scrubbed");
+      return Error(
+          ErrorCode::kUnsupportedMedia,
+          "exports of " + a.media_type + " are not supported yet: its metadata cannot be scrubbed");
     g.id = NewId<GrantId>(random_);
     g.asset = a.id;
     g.sha256 = a.sha256;
@@ -204,7 +203,8 @@ Result<GrantRecord> Workflow::RequestExport(const Caller& c, const AssetId& id,
 }
 
 Result<ExportResult> Workflow::Export(const Caller& c, const GrantId& grant_id) {
-  if (!LooksLike<GrantId>(grant_id.str())) return NotFound("no grant " + grant_id.str().substr(0, 40));
+  if (!LooksLike<GrantId>(grant_id.str()))
+    return NotFound("no grant " + grant_id.str().substr(0, 40));
   // Step 1: decide and consume the grant atomically, so a grant can be used once only even
   // under concurrent requests.
   std::optional<policy::Decision> denied;
@@ -217,8 +217,8 @@ Result<ExportResult> Workflow::Export(const Caller& c, const GrantId& grant_id) 
     ASSIGN_OR_RETURN(auto facts, FactsOf(tx, source));
     policy::RequestContext ctx;
     ctx.destination = g.destination;
-    ctx.grant = policy::GrantFacts{g.asset, g.sha256, g.destination, g.requester, g.expires_at,
-                                   g.used_at.has_value()};
+    ctx.grant = policy::GrantFacts{g.asset,     g.sha256,     g.destination,
+                                   g.requester, g.expires_at, g.used_at.has_value()};
     decision = Decide(c, policy::Action::kExport, AssetResource(source, facts), ctx);
     if (!decision.allowed)
       return RecordDenial(tx, c, decision, "export.execute", source.id.str(), &denied);
@@ -297,8 +297,8 @@ Result<ExportResult> Workflow::Export(const Caller& c, const GrantId& grant_id) 
     RETURN_IF_ERROR(tx.InsertPublication(pub));
     ASSIGN_OR_RETURN(AssetRecord current, tx.GetAsset(source.id));
     if (current.stage == Stage::kApproved)
-      RETURN_IF_ERROR(tx.UpdateAssetStage(source.id, Stage::kApproved, Stage::kPublished,
-                                          clock_.Now()));
+      RETURN_IF_ERROR(
+          tx.UpdateAssetStage(source.id, Stage::kApproved, Stage::kPublished, clock_.Now()));
     audit::AuditEvent e = Event(c, "export.delivered", source.id.str(), "succeeded", &decision);
     e.details["grant"] = g.id.str();
     e.details["publication"] = pub.id.str();
@@ -323,7 +323,8 @@ Result<ExportResult> Workflow::Export(const Caller& c, const GrantId& grant_id) 
 }
 
 Result<PublicationRecord> Workflow::GetPublication(const Caller& c, const PublicationId& id) {
-  if (!LooksLike<PublicationId>(id.str())) return NotFound("no publication " + id.str().substr(0, 40));
+  if (!LooksLike<PublicationId>(id.str()))
+    return NotFound("no publication " + id.str().substr(0, 40));
   ASSIGN_OR_RETURN(PublicationRecord p,
                    store_.Read([&](ReadTx& tx) { return tx.GetPublication(id); }));
   ASSIGN_OR_RETURN(AssetRecord a, GetAsset(c, p.source_asset));
@@ -331,7 +332,8 @@ Result<PublicationRecord> Workflow::GetPublication(const Caller& c, const Public
 }
 
 Result<PublicationRecord> Workflow::Rollback(const Caller& c, const PublicationId& id) {
-  if (!LooksLike<PublicationId>(id.str())) return NotFound("no publication " + id.str().substr(0, 40));
+  if (!LooksLike<PublicationId>(id.str()))
+    return NotFound("no publication " + id.str().substr(0, 40));
   std::optional<policy::Decision> denied;
   PublicationRecord p;
   AssetRecord source;
@@ -372,11 +374,12 @@ Result<PublicationRecord> Workflow::Rollback(const Caller& c, const PublicationI
     RETURN_IF_ERROR(tx.UpdateAssetStatus(p.export_asset, AssetStatus::kRecalled));
     ASSIGN_OR_RETURN(auto pubs, tx.PublicationsOf(p.source_asset));
     bool others_active = false;
-    for (const auto& q : pubs) others_active |= q.id != p.id && q.status == PublicationStatus::kActive;
+    for (const auto& q : pubs)
+      others_active |= q.id != p.id && q.status == PublicationStatus::kActive;
     ASSIGN_OR_RETURN(AssetRecord current, tx.GetAsset(p.source_asset));
     if (!others_active && current.stage == Stage::kPublished)
-      RETURN_IF_ERROR(tx.UpdateAssetStage(current.id, Stage::kPublished, Stage::kApproved,
-                                          clock_.Now()));
+      RETURN_IF_ERROR(
+          tx.UpdateAssetStage(current.id, Stage::kPublished, Stage::kApproved, clock_.Now()));
     audit::AuditEvent e = Event(c, "publication.rollback", id.str(), "succeeded", &decision);
     e.details["destination"] = p.destination;
     e.details["path"] = p.path;
@@ -398,8 +401,8 @@ Result<int> Workflow::LapseApprovals() {
       RETURN_IF_ERROR(tx.MarkReviewLapsed(r.id));
       ASSIGN_OR_RETURN(AssetRecord a, tx.GetAsset(r.asset));
       if (a.stage == Stage::kApproved) {
-        RETURN_IF_ERROR(tx.UpdateAssetStage(a.id, Stage::kApproved, Stage::kInReview,
-                                            clock_.Now()));
+        RETURN_IF_ERROR(
+            tx.UpdateAssetStage(a.id, Stage::kApproved, Stage::kInReview, clock_.Now()));
         moved.emplace_back(a.id, a.project);
       }
       audit::AuditEvent e;

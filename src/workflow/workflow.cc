@@ -27,8 +27,9 @@ Status ValidateFileName(std::string_view name) {
     bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
               c == '.' || c == '_' || c == '-' || c == ' ';
     if (!ok)
-      return InvalidArgument("file name may contain only letters, digits, '.', '_', '-' and "
-                             "spaces (no path separators)");
+      return InvalidArgument(
+          "file name may contain only letters, digits, '.', '_', '-' and "
+          "spaces (no path separators)");
   }
   if (name.find("..") != std::string_view::npos)
     return InvalidArgument("file name must not contain '..'");
@@ -39,7 +40,7 @@ Status CheckTransition(Stage from, Stage to) {
   static const std::set<std::pair<Stage, Stage>> kLegal = {
       {Stage::kDraft, Stage::kInReview},     {Stage::kInReview, Stage::kApproved},
       {Stage::kInReview, Stage::kRejected},  {Stage::kApproved, Stage::kPublished},
-      {Stage::kApproved, Stage::kInReview},  // the approval lapsed
+      {Stage::kApproved, Stage::kInReview},   // the approval lapsed
       {Stage::kPublished, Stage::kApproved},  // the last publication was rolled back
       {Stage::kDraft, Stage::kRecalled},     {Stage::kInReview, Stage::kRecalled},
       {Stage::kApproved, Stage::kRecalled},  {Stage::kPublished, Stage::kRecalled},
@@ -159,7 +160,8 @@ audit::AuditEvent Workflow::Event(const Caller& c, std::string action, std::stri
 Status Workflow::RecordDenial(WriteTx& tx, const Caller& c, const policy::Decision& d,
                               std::string action, std::string resource,
                               std::optional<policy::Decision>* denied) {
-  RETURN_IF_ERROR(audit_.Append(tx, Event(c, std::move(action), std::move(resource), "denied", &d)));
+  RETURN_IF_ERROR(
+      audit_.Append(tx, Event(c, std::move(action), std::move(resource), "denied", &d)));
   *denied = d;
   return OkStatus();
 }
@@ -269,8 +271,7 @@ Result<Caller> Workflow::Authenticate(std::string_view bearer) {
 
 // ---- Administration -------------------------------------------------------------------------
 
-Result<PrincipalRecord> Workflow::CreatePrincipal(const Caller& c,
-                                                  const NewPrincipalRequest& req) {
+Result<PrincipalRecord> Workflow::CreatePrincipal(const Caller& c, const NewPrincipalRequest& req) {
   std::string hash;
   if (req.kind == PrincipalKind::kHuman) {
     if (req.password.empty()) return InvalidArgument("a human principal needs a password");
@@ -392,8 +393,8 @@ Result<ProjectRecord> Workflow::GetProject(const Caller& c, const ProjectId& id)
   return p;
 }
 
-Status Workflow::AddMember(const Caller& c, const ProjectId& project,
-                           const PrincipalId& principal, Role role) {
+Status Workflow::AddMember(const Caller& c, const ProjectId& project, const PrincipalId& principal,
+                           Role role) {
   std::optional<policy::Decision> denied;
   Status s = store_.Write([&](WriteTx& tx) -> Status {
     RETURN_IF_ERROR(tx.GetProject(project).ok() ? OkStatus()
@@ -401,10 +402,9 @@ Status Workflow::AddMember(const Caller& c, const ProjectId& project,
     policy::Decision d = Decide(c, policy::Action::kAdmin, ProjectResource(project));
     if (!d.allowed) return RecordDenial(tx, c, d, "project.member.add", project.str(), &denied);
     ASSIGN_OR_RETURN(PrincipalRecord p, tx.GetPrincipal(principal));
-    if (p.kind != PrincipalKind::kHuman &&
-        (role == Role::kReviewer || role == Role::kAdmin))
-      return InvalidArgument("non-human principals cannot hold the " +
-                             std::string(Name(role)) + " role");
+    if (p.kind != PrincipalKind::kHuman && (role == Role::kReviewer || role == Role::kAdmin))
+      return InvalidArgument("non-human principals cannot hold the " + std::string(Name(role)) +
+                             " role");
     RETURN_IF_ERROR(tx.AddRole(RoleBinding{principal, project, role}));
     audit::AuditEvent e = Event(c, "project.member.add", project.str(), "succeeded", &d);
     e.details["principal"] = principal.str();
@@ -423,8 +423,7 @@ Status Workflow::RemoveMember(const Caller& c, const ProjectId& project,
     RETURN_IF_ERROR(tx.GetProject(project).ok() ? OkStatus()
                                                 : NotFound("project " + project.str()));
     policy::Decision d = Decide(c, policy::Action::kAdmin, ProjectResource(project));
-    if (!d.allowed)
-      return RecordDenial(tx, c, d, "project.member.remove", project.str(), &denied);
+    if (!d.allowed) return RecordDenial(tx, c, d, "project.member.remove", project.str(), &denied);
     RETURN_IF_ERROR(tx.RemoveRole(RoleBinding{principal, project, role}));
     audit::AuditEvent e = Event(c, "project.member.remove", project.str(), "succeeded", &d);
     e.details["principal"] = principal.str();

@@ -129,9 +129,8 @@ class Workflow final : public jobs::JobRunner {
   Result<PrincipalRecord> GetPrincipal(const Caller& c, const PrincipalId& id);
   Result<PrincipalRecord> SetPrincipalDisabled(const Caller& c, const PrincipalId& id,
                                                bool disabled);
-  Result<std::pair<std::string, TokenRecord>> CreateApiKey(const Caller& c,
-                                                           const PrincipalId& id, Duration ttl,
-                                                           std::string label);
+  Result<std::pair<std::string, TokenRecord>> CreateApiKey(const Caller& c, const PrincipalId& id,
+                                                           Duration ttl, std::string label);
   Result<ProjectRecord> CreateProject(const Caller& c, std::string name, std::string description);
   Result<std::vector<ProjectRecord>> ListProjects(const Caller& c);
   Result<ProjectRecord> GetProject(const Caller& c, const ProjectId& id);
@@ -203,9 +202,8 @@ class Workflow final : public jobs::JobRunner {
                           policy::RequestContext context = {}) const;
   // Records a denial in `tx` and remembers it; the use case then returns OkStatus so the
   // transaction commits the audit entry, and the public method returns DeniedError(*denied).
-  Status RecordDenial(WriteTx& tx, const Caller& c, const policy::Decision& d,
-                      std::string action, std::string resource,
-                      std::optional<policy::Decision>* denied);
+  Status RecordDenial(WriteTx& tx, const Caller& c, const policy::Decision& d, std::string action,
+                      std::string resource, std::optional<policy::Decision>* denied);
   audit::AuditEvent Event(const Caller& c, std::string action, std::string resource,
                           std::string outcome, const policy::Decision* d = nullptr) const;
   // For reads: decide, audit asynchronously, and turn a denial into an error.

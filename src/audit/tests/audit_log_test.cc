@@ -56,9 +56,7 @@ class AuditLogTest : public ::testing::Test {
       return OkStatus();
     });
   }
-  std::vector<NoteVerifier> Verifiers() {
-    return {*NoteVerifier::Parse(log_->VerifierKey())};
-  }
+  std::vector<NoteVerifier> Verifiers() { return {*NoteVerifier::Parse(log_->VerifierKey())}; }
 
   std::filesystem::path dir_;
   ManualClock clock_{FromUnixMicros(1'800'000'000'000'000)};

@@ -46,22 +46,23 @@ class ProceduralEngine final : public Engine {
       } else if (r == "reference" || r.rfind("reference:", 0) == 0) {
         ++refs;
       } else {
-        return InvalidArgument("the procedural engine takes inputs with role 'prompt' or "
-                               "'reference:<kind>', not '" + r + "'");
+        return InvalidArgument(
+            "the procedural engine takes inputs with role 'prompt' or "
+            "'reference:<kind>', not '" +
+            r + "'");
       }
     }
     if (prompts != 1) return InvalidArgument("the procedural engine needs exactly one prompt");
     if (refs > kProceduralMaxReferences)
-      return InvalidArgument("at most " + std::to_string(kProceduralMaxReferences) +
-                             " references");
+      return InvalidArgument("at most " + std::to_string(kProceduralMaxReferences) + " references");
     return OkStatus();
   }
 
   Result<EngineOutput> Run(const EngineRequest& req, ProgressSink& progress) override {
     ProceduralSpec spec;
     spec.seed = req.seed;
-    ASSIGN_OR_RETURN(spec.width,
-                     IntParam(req.parameters, "width", 512, kProceduralMinSize, kProceduralMaxSize));
+    ASSIGN_OR_RETURN(
+        spec.width, IntParam(req.parameters, "width", 512, kProceduralMinSize, kProceduralMaxSize));
     ASSIGN_OR_RETURN(spec.height, IntParam(req.parameters, "height", 512, kProceduralMinSize,
                                            kProceduralMaxSize));
     for (const EngineInput& in : req.inputs) {
@@ -70,9 +71,8 @@ class ProceduralEngine final : public Engine {
       else
         spec.references.push_back(in.content);
     }
-    ASSIGN_OR_RETURN(Bytes png, RenderProcedural(spec, [&](double f) {
-                       return progress.Report(f);
-                     }));
+    ASSIGN_OR_RETURN(Bytes png,
+                     RenderProcedural(spec, [&](double f) { return progress.Report(f); }));
     return EngineOutput{std::move(png), "image/png"};
   }
 };

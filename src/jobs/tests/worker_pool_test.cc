@@ -96,19 +96,21 @@ class WorkerPoolTest : public ::testing::Test {
     engines_.Register(std::move(e));
     runner_ = std::make_unique<RecordingRunner>(*store_);
     // Fixture rows the jobs table refers to.
-    ASSERT_TRUE(store_->Write([&](WriteTx& tx) -> Status {
-      PrincipalRecord p;
-      p.id = PrincipalId("prn_aaaaaaaaaaaaaaaaaaaaaaaaaa");
-      p.name = "alice";
-      p.created_at = clock_.Now();
-      RETURN_IF_ERROR(tx.InsertPrincipal(p));
-      ProjectRecord pr;
-      pr.id = ProjectId("prj_aaaaaaaaaaaaaaaaaaaaaaaaaa");
-      pr.name = "p";
-      pr.created_at = clock_.Now();
-      pr.created_by = p.id;
-      return tx.InsertProject(pr);
-    }).ok());
+    ASSERT_TRUE(store_
+                    ->Write([&](WriteTx& tx) -> Status {
+                      PrincipalRecord p;
+                      p.id = PrincipalId("prn_aaaaaaaaaaaaaaaaaaaaaaaaaa");
+                      p.name = "alice";
+                      p.created_at = clock_.Now();
+                      RETURN_IF_ERROR(tx.InsertPrincipal(p));
+                      ProjectRecord pr;
+                      pr.id = ProjectId("prj_aaaaaaaaaaaaaaaaaaaaaaaaaa");
+                      pr.name = "p";
+                      pr.created_at = clock_.Now();
+                      pr.created_by = p.id;
+                      return tx.InsertProject(pr);
+                    })
+                    .ok());
   }
   void TearDown() override {
     pool_.reset();
@@ -193,12 +195,15 @@ TEST_F(WorkerPoolTest, CancellationStopsARunningJob) {
 TEST_F(WorkerPoolTest, JobOfADeadWorkerIsReclaimedAfterItsLease) {
   JobId id = Queue();
   // A worker claims the job and dies: the job stays "running" with a lease in the past.
-  ASSERT_TRUE(store_->Write([&](WriteTx& tx) -> Status {
-    auto claimed = tx.ClaimJob(clock_.Now(), clock_.Now() - std::chrono::seconds(1));
-    if (!claimed.ok()) return claimed.error();
-    EXPECT_TRUE(claimed->has_value());
-    return OkStatus();
-  }).ok());
+  ASSERT_TRUE(store_
+                  ->Write([&](WriteTx& tx) -> Status {
+                    auto claimed =
+                        tx.ClaimJob(clock_.Now(), clock_.Now() - std::chrono::seconds(1));
+                    if (!claimed.ok()) return claimed.error();
+                    EXPECT_TRUE(claimed->has_value());
+                    return OkStatus();
+                  })
+                  .ok());
   EXPECT_EQ(StatusOf(id), JobStatus::kRunning);
   StartPool();
   ASSERT_TRUE(WaitFor([&] { return StatusOf(id) == JobStatus::kSucceeded; }));
@@ -230,7 +235,8 @@ TEST(BuiltinEnginesTest, ProceduralEngineIsDeterministic) {
   r.seed = 42;
   r.parameters = {{"width", 64}, {"height", 48}};
   std::string prompt = "a lighthouse at dusk";
-  r.inputs.push_back({AssetId("ast_x"), "prompt", "text/plain", Bytes(prompt.begin(), prompt.end())});
+  r.inputs.push_back(
+      {AssetId("ast_x"), "prompt", "text/plain", Bytes(prompt.begin(), prompt.end())});
   NullSink sink;
   auto a = e->Run(r, sink);
   auto b = e->Run(r, sink);

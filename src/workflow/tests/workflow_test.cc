@@ -1,3 +1,5 @@
+#include "workflow/workflow.h"
+
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -5,7 +7,6 @@
 
 #include "crypto/sha256.h"
 #include "workflow/destination.h"
-#include "workflow/workflow.h"
 
 namespace custody::workflow {
 namespace {
@@ -52,14 +53,10 @@ TEST_F(DestinationTest, DeliversAndRemovesOnlyItsOwnBytes) {
   EXPECT_EQ(DeliverToFolder(root_ / "inside", "out.png", data).error().code(),
             ErrorCode::kAlreadyExists);
   // Someone replaced the file: rollback refuses to delete it.
-  {
-    std::ofstream(root_ / "inside" / "out.png") << "other";
-  }
+  { std::ofstream(root_ / "inside" / "out.png") << "other"; }
   EXPECT_EQ(RemoveDelivered(root_ / "inside", "out.png", crypto::Sha256Hex(data)).error().code(),
             ErrorCode::kConflict);
-  {
-    std::ofstream(root_ / "inside" / "out.png", std::ios::binary | std::ios::trunc) << "hello";
-  }
+  { std::ofstream(root_ / "inside" / "out.png", std::ios::binary | std::ios::trunc) << "hello"; }
   EXPECT_EQ(*RemoveDelivered(root_ / "inside", "out.png", crypto::Sha256Hex(data)),
             RemoveOutcome::kRemoved);
   EXPECT_EQ(*RemoveDelivered(root_ / "inside", "out.png", crypto::Sha256Hex(data)),

@@ -1,0 +1,68 @@
+// Server configuration: defaults, then a TOML file, then CUSTODY_* environment variables, then
+// command-line flags — each later source overrides the earlier ones.
+#pragma once
+
+#include <chrono>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "base/clock.h"
+#include "base/result.h"
+#include "workflow/workflow.h"
+
+namespace custody::app {
+
+struct Config {
+  std::filesystem::path data_dir = "data";
+  std::string listen_host = "127.0.0.1";
+  uint16_t listen_port = 8080;
+
+  // HTTP limits.
+  size_t max_connections = 256;
+  uint64_t max_json_body = 1 << 20;
+  uint64_t max_upload_bytes = uint64_t(4) << 30;
+  std::chrono::milliseconds read_timeout{30000};
+  std::chrono::milliseconds idle_timeout{60000};
+  std::chrono::milliseconds shutdown_grace{10000};
+
+  // Workflow.
+  Duration review_window = std::chrono::hours(24 * 7);
+  Duration grant_ttl = std::chrono::minutes(5);
+  Duration access_token_ttl = std::chrono::minutes(15);
+  Duration refresh_token_ttl = std::chrono::hours(24 * 30);
+  int restricted_approvals = 2;
+  std::vector<workflow::Destination> destinations;
+  bool scrub_keep_icc = true;
+
+  // Jobs.
+  int workers = 2;
+  int job_max_attempts = 3;
+
+  // Audit.
+  std::string audit_origin = "custody.local/audit";
+  std::chrono::seconds maintenance_interval{30};
+
+  std::string log_level = "info";
+
+  // Tests only (not settable from files or the environment): the cheapest Argon2id parameters.
+  bool fast_password_hashing = false;
+};
+
+// Parses "name=DIR[,name=DIR…]".
+Result<std::vector<workflow::Destination>> ParseDestinations(std::string_view spec);
+// Parses "HOST:PORT" (IPv6 as "[::1]:PORT").
+Status ParseListen(std::string_view spec, Config* config);
+// Parses durations such as "90s", "15m", "12h", "7d".
+Result<Duration> ParseDuration(std::string_view s);
+
+// Applies a TOML file (see docs/operations.md for the keys). Unknown keys are errors.
+Status ApplyTomlFile(const std::filesystem::path& file, Config* config);
+// Applies CUSTODY_* variables from `env` (e.g. CUSTODY_LISTEN, CUSTODY_DATA, CUSTODY_DESTINATIONS).
+Status ApplyEnvironment(const std::map<std::string, std::string>& env, Config* config);
+// The process environment's CUSTODY_* variables.
+std::map<std::string, std::string> CustodyEnvironment();
+
+}  // namespace custody::app

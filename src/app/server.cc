@@ -1,0 +1,287 @@
+#include "app/server.h"
+
+#include <ostream>
+
+#include "api/api.h"
+#include "audit/audit_log.h"
+#include "blob/fs_blob_store.h"
+#include "crypto/master_key.h"
+#include "crypto/signing_key.h"
+#include "http/server.h"
+#include "identity/identity.h"
+#include "jobs/engines/builtin_engines.h"
+#include "jobs/worker_pool.h"
+#include "media/media.h"
+#include "policy/authorizer.h"
+#include "store/store.h"
+#include "workflow/workflow.h"
+
+namespace custody::app {
+namespace fs = std::filesystem;
+
+struct Server::Parts {
+  Config config;
+  const Clock* clock = nullptr;
+  Random* random = nullptr;
+  std::unique_ptr<crypto::MasterKey> master;
+  std::unique_ptr<Store> store;
+  std::unique_ptr<blob::FsBlobStore> blobs;
+  std::unique_ptr<audit::AuditLog> audit;
+  std::unique_ptr<identity::IdentityService> identity;
+  policy::RulesAuthorizer authorizer;
+  jobs::EngineRegistry engines;
+  EventBus events;
+  MetricsRegistry metrics;
+  std::unique_ptr<workflow::Workflow> workflow;
+  std::unique_ptr<jobs::WorkerPool> pool;
+  std::unique_ptr<api::Api> api;
+  std::unique_ptr<http::HttpServer> http;
+  uint16_t port = 0;
+};
+
+namespace {
+
+Status EnsureDir(const fs::path& p) {
+  std::error_code ec;
+  fs::create_directories(p, ec);
+  if (ec)
+    return Error(ErrorCode::kUnavailable, "cannot create " + p.string() + ": " + ec.message());
+  fs::permissions(p, fs::perms::owner_all, fs::perm_options::replace, ec);
+  return OkStatus();
+}
+
+struct OpenedKeys {
+  std::unique_ptr<crypto::MasterKey> master;
+  std::optional<crypto::SigningKey> audit_key;
+};
+
+Result<OpenedKeys> OpenKeys(const fs::path& data, Random& random, bool create) {
+  OpenedKeys k;
+  fs::path keys = data / "keys";
+  if (create) RETURN_IF_ERROR(EnsureDir(keys));
+  if (!create && !fs::exists(keys / "master.key"))
+    return NotFound("no master key in " + (keys / "master.key").string() +
+                    ": is this a Custody data directory?");
+  bool created = false;
+  ASSIGN_OR_RETURN(crypto::MasterKey master,
+                   crypto::MasterKey::LoadOrCreate(keys / "master.key", random, &created));
+  k.master = std::make_unique<crypto::MasterKey>(std::move(master));
+  ASSIGN_OR_RETURN(
+      crypto::SigningKey sk,
+      crypto::SigningKey::LoadOrCreate(keys / "audit-signing.key", *k.master, random, &created));
+  k.audit_key.emplace(std::move(sk));
+  return k;
+}
+
+// The audit log signs checkpoints with the installation's audit key under the origin's name.
+Result<audit::NoteSigner> MakeSigner(const crypto::SigningKey& key, const std::string& origin) {
+  return audit::NoteSigner::Create(origin, key.secret_key());
+}
+
+Result<std::unique_ptr<Store>> OpenStore(const fs::path& data) {
+  SqliteOptions so;
+  so.path = (data / "custody.db").string();
+  return OpenSqliteStore(so);
+}
+
+}  // namespace
+
+Server::Server(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
+
+Server::~Server() { Stop(); }
+
+Result<std::unique_ptr<Server>> Server::Create(const Config& config, std::ostream& out,
+                                               const Clock& clock, Random& random) {
+  auto p = std::make_unique<Parts>();
+  p->config = config;
+  p->clock = &clock;
+  p->random = &random;
+  const fs::path data = config.data_dir;
+  RETURN_IF_ERROR(EnsureDir(data));
+  RETURN_IF_ERROR(EnsureDir(data / "blobs"));
+  RETURN_IF_ERROR(EnsureDir(data / "tmp"));
+  for (const auto& d : config.destinations) {
+    std::error_code ec;
+    if (!fs::is_directory(d.root, ec))
+      return InvalidArgument("destination '" + d.name + "': " + d.root.string() +
+                             " is not a directory");
+  }
+  RETURN_IF_ERROR(InitMedia());
+
+  // The admin password is checked before anything is created, so a refused password leaves no
+  // half-initialised data directory behind.
+  std::optional<std::string> admin_password;
+  if (const char* env = std::getenv("CUSTODY_ADMIN_PASSWORD"); env && *env) {
+    if (std::string_view(env).size() < 12)
+      return InvalidArgument("CUSTODY_ADMIN_PASSWORD must have at least 12 characters");
+    admin_password = env;
+  }
+
+  ASSIGN_OR_RETURN(OpenedKeys keys, OpenKeys(data, random, true));
+  p->master = std::move(keys.master);
+  ASSIGN_OR_RETURN(p->store, OpenStore(data));
+  p->blobs = std::make_unique<blob::FsBlobStore>(data / "blobs", data / "tmp", *p->master, random);
+  ASSIGN_OR_RETURN(audit::NoteSigner signer, MakeSigner(*keys.audit_key, config.audit_origin));
+  audit::AuditLog::Options ao;
+  ao.origin = config.audit_origin;
+  ao.checkpoint_file = data / "audit-checkpoint";
+  ASSIGN_OR_RETURN(p->audit, audit::AuditLog::Open(*p->store, std::move(signer), ao, clock));
+
+  identity::IdentityOptions io;
+  io.access_ttl = config.access_token_ttl;
+  io.refresh_ttl = config.refresh_token_ttl;
+  if (config.fast_password_hashing) io.password = crypto::PasswordParams::ForTests();
+  p->identity = std::make_unique<identity::IdentityService>(*p->store, clock, random, io);
+
+  // Bootstrap administrator.
+  bool empty = false;
+  RETURN_IF_ERROR(p->store->ReadTransaction([&](ReadTx& tx) -> Status {
+    ASSIGN_OR_RETURN(auto all, tx.ListPrincipals());
+    empty = all.empty();
+    return OkStatus();
+  }));
+  if (empty) {
+    std::string password;
+    if (admin_password) {
+      password = *admin_password;
+    } else {
+      uint8_t raw[15];
+      random.Fill(raw);
+      password = Base32Encode(raw);  // 24 characters, 120 bits
+    }
+    ASSIGN_OR_RETURN(std::string hash, p->identity->HashPassword(password));
+    RETURN_IF_ERROR(p->store->WriteTransaction([&](WriteTx& tx) -> Status {
+      ASSIGN_OR_RETURN(auto admin, p->identity->Bootstrap(tx, hash));
+      if (!admin) return OkStatus();
+      audit::AuditEvent e;
+      e.principal = "system";
+      e.action = "principal.bootstrap";
+      e.resource = admin->id.str();
+      e.outcome = "succeeded";
+      e.details["name"] = admin->name;
+      e.details["password_source"] = admin_password ? "CUSTODY_ADMIN_PASSWORD" : "generated";
+      RETURN_IF_ERROR(p->audit->Append(tx, e));
+      return OkStatus();
+    }));
+    if (!admin_password) {
+      out << "\n  Bootstrap administrator created.\n"
+          << "    name:     admin\n"
+          << "    password: " << password << "\n"
+          << "  This password is shown once; store it now.\n\n";
+      out.flush();
+    } else {
+      out << "Bootstrap administrator 'admin' created with the password from "
+             "CUSTODY_ADMIN_PASSWORD.\n";
+    }
+  }
+
+  p->engines.Register(jobs::MakeProceduralEngine());
+  p->engines.Register(jobs::MakeEditEngine());
+
+  workflow::WorkflowOptions wo;
+  wo.review_window = config.review_window;
+  wo.grant_ttl = config.grant_ttl;
+  wo.max_upload_bytes = config.max_upload_bytes;
+  wo.restricted_approvals = config.restricted_approvals;
+  wo.job_max_attempts = config.job_max_attempts;
+  wo.destinations = config.destinations;
+  wo.scrub.keep_icc = config.scrub_keep_icc;
+  p->workflow =
+      std::make_unique<workflow::Workflow>(*p->store, *p->blobs, *p->audit, p->authorizer,
+                                           *p->identity, p->engines, p->events, clock, random, wo);
+  jobs::WorkerPoolOptions po;
+  po.threads = config.workers;
+  p->pool = std::make_unique<jobs::WorkerPool>(*p->store, p->engines, *p->workflow, clock, po);
+  p->workflow->SetWorkerPool(p->pool.get());
+
+  api::ApiOptions apio;
+  apio.max_json_body = config.max_json_body;
+  p->api = std::make_unique<api::Api>(*p->workflow, *p->audit, p->events, p->metrics, apio);
+  Parts* raw = p.get();
+  p->metrics.AddGauge("custody_audit_entries", "Entries in the audit log.",
+                      [raw] { return double(raw->audit->size()); });
+  p->metrics.AddGauge("custody_jobs_running", "Jobs running in this process.",
+                      [raw] { return double(raw->pool->busy()); });
+  p->metrics.AddGauge("custody_http_connections", "Open HTTP connections.",
+                      [raw] { return raw->http ? double(raw->http->active_connections()) : 0.0; });
+
+  http::ServerOptions so;
+  so.host = config.listen_host;
+  so.port = config.listen_port;
+  so.max_connections = config.max_connections;
+  so.max_body_bytes = config.max_json_body;
+  so.read_timeout = config.read_timeout;
+  so.idle_timeout = config.idle_timeout;
+  p->http = std::make_unique<http::HttpServer>(so, p->api->router());
+  return std::unique_ptr<Server>(new Server(std::move(p)));
+}
+
+Result<uint16_t> Server::Start() {
+  Parts& p = *parts_;
+  ASSIGN_OR_RETURN(int recovered, p.workflow->RecoverJobs());
+  ASSIGN_OR_RETURN(int orphans, p.workflow->SweepOrphanBlobs());
+  (void)recovered;
+  (void)orphans;
+  RunMaintenance();
+  p.pool->Start();
+  ASSIGN_OR_RETURN(p.port, p.http->Start());
+  maintenance_ = std::thread([this] { MaintenanceLoop(); });
+  return p.port;
+}
+
+void Server::Stop() {
+  {
+    std::lock_guard lock(mu_);
+    if (stopping_) return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (maintenance_.joinable()) maintenance_.join();
+  Parts& p = *parts_;
+  p.api->set_draining(true);
+  p.events.Close();  // ends SSE streams
+  p.http->Stop(p.config.shutdown_grace);
+  p.pool->Stop();
+  (void)p.audit->Flush();
+}
+
+void Server::RunMaintenance() { (void)parts_->workflow->LapseApprovals(); }
+
+void Server::MaintenanceLoop() {
+  std::unique_lock lock(mu_);
+  while (!stopping_) {
+    cv_.wait_for(lock, parts_->config.maintenance_interval, [&] { return stopping_; });
+    if (stopping_) break;
+    lock.unlock();
+    RunMaintenance();
+    lock.lock();
+  }
+}
+
+uint16_t Server::port() const { return parts_->port; }
+
+Result<json::object> VerifyAuditOffline(const fs::path& data_dir) {
+  SystemRandom random;
+  SystemClock clock;
+  ASSIGN_OR_RETURN(OpenedKeys keys, OpenKeys(data_dir, random, false));
+  ASSIGN_OR_RETURN(auto store, OpenStore(data_dir));
+  // The origin is read from the latest checkpoint (it is part of what was signed).
+  std::string note = audit::AuditLog::ReadCheckpointFile(data_dir / "audit-checkpoint");
+  std::string origin = note.substr(0, note.find('\n'));
+  if (origin.empty()) {
+    ASSIGN_OR_RETURN(auto latest, store->Read([](ReadTx& tx) { return tx.LatestCheckpoint(); }));
+    if (latest) origin = latest->note.substr(0, latest->note.find('\n'));
+  }
+  if (origin.empty()) origin = Config().audit_origin;
+  ASSIGN_OR_RETURN(audit::NoteSigner signer, MakeSigner(*keys.audit_key, origin));
+  ASSIGN_OR_RETURN(audit::NoteVerifier v, audit::NoteVerifier::Parse(signer.VerifierKey()));
+  std::vector<audit::NoteVerifier> verifiers{v};
+  ASSIGN_OR_RETURN(audit::VerifyReport report,
+                   audit::VerifyAuditLog(*store, origin, verifiers, note));
+  json::object o = report.ToJson();
+  o["origin"] = origin;
+  o["verifier_key"] = signer.VerifierKey();
+  return o;
+}
+
+}  // namespace custody::app
