@@ -260,6 +260,13 @@ void Server::MaintenanceLoop() {
 
 uint16_t Server::port() const { return parts_->port; }
 
+std::vector<Server::RouteInfo> Server::Routes() const {
+  std::vector<RouteInfo> out;
+  for (const http::Route& r : parts_->api->router().routes())
+    out.push_back({r.method, r.pattern, r.name, r.action});
+  return out;
+}
+
 Result<json::object> VerifyAuditOffline(const fs::path& data_dir) {
   SystemRandom random;
   SystemClock clock;

@@ -18,7 +18,9 @@
 #include <iosfwd>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <thread>
+#include <vector>
 
 #include "app/config.h"
 
@@ -43,6 +45,12 @@ class Server {
   void RunMaintenance();
 
   uint16_t port() const;
+
+  struct RouteInfo {
+    std::string method, pattern, name, action;
+  };
+  // The API's route → action table (for tests and docs).
+  std::vector<RouteInfo> Routes() const;
 
  private:
   struct Parts;

@@ -29,6 +29,7 @@ class TestServer {
   void Restart();
   void Stop();
   uint16_t port() const { return port_; }
+  std::vector<app::Server::RouteInfo> Routes() const { return server_->Routes(); }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   const std::filesystem::path& data_dir() const { return data_; }
   const std::filesystem::path& destination() const { return dest_; }
@@ -39,6 +40,10 @@ class TestServer {
   Reply PostRaw(const std::string& target, const std::string& body, const std::string& content_type,
                 const std::string& token);
   Reply Delete(const std::string& target, const std::string& token);
+  Reply Request(const std::string& method, const std::string& target, const std::string& body,
+                const std::string& content_type, const std::string& token) {
+    return Send(method, target, body, content_type, token);
+  }
 
   // Flow helpers (each asserts success with gtest and returns what the test needs next).
   std::string Login(const std::string& name, const std::string& password);
