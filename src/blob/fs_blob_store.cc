@@ -105,8 +105,9 @@ class FsBlobWriter final : public internal::SealingWriter {
       if (n < 0 && errno == EINVAL && direct_on_) {
         // The filesystem accepted O_DIRECT at fcntl() but not for this write: go buffered.
         direct_ = false;
-        if (!SetDirect(false))
+        if (!SetDirect(false)) {
           return internal::ErrnoError("cannot clear O_DIRECT", part_.path(), errno);
+        }
         continue;
       }
       if (n < 0) return internal::ErrnoError("cannot write", part_.path(), errno);
