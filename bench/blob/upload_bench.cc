@@ -107,7 +107,7 @@ struct Fixture {
   std::filesystem::path dir = BenchDir();
 };
 
-// Args: pipeline threads, O_DIRECT (1) or buffered (0) blob writes, chunk size in KiB.
+// Args: pipeline threads, O_DIRECT (1) or buffered (0) blob writes, pipeline buffers.
 //
 // Each iteration brackets the upload between two plain writes (plain, blob, plain), so slow drift
 // of the shared machine hits both sides. Counters: plain_MB/s is the mean of the two plain writes,
@@ -119,7 +119,7 @@ void BM_UploadVsPlainWrite(benchmark::State& state) {
   FsBlobStoreOptions options;
   options.pipeline_threads = int(state.range(0));
   options.direct_io = state.range(1) != 0;
-  options.chunk_size = uint32_t(state.range(2)) << 10;
+  options.pipeline_buffers = size_t(state.range(2));
   FsBlobStore store(f.dir / "blobs", f.dir / "tmp", f.master, f.random, options);
   double plain_mean_total = 0, plain_best_total = 0, blob_total = 0;
   for (auto _ : state) {
@@ -139,12 +139,12 @@ void BM_UploadVsPlainWrite(benchmark::State& state) {
   std::filesystem::remove_all(f.dir / "tmp");
 }
 BENCHMARK(BM_UploadVsPlainWrite)
-    ->ArgNames({"threads", "direct", "chunk_KiB"})
-    ->Args({2, 1, 1024})  // the default options
-    ->Args({2, 0, 1024})
-    ->Args({1, 1, 1024})
-    ->Args({0, 1, 1024})
-    ->Args({2, 1, 256})
+    ->ArgNames({"threads", "direct", "buffers"})
+    ->Args({2, 1, 4})  // the default options
+    ->Args({2, 0, 4})
+    ->Args({2, 1, 8})
+    ->Args({1, 1, 4})
+    ->Args({0, 1, 4})
     ->Iterations(1)
     ->Repetitions(3)
     ->Unit(benchmark::kMillisecond)

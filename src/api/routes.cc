@@ -483,7 +483,9 @@ void Api::RegisterRoutes() {
          if (initial) {
            // The job's current state first: a client that subscribes after the job finished
            // still learns how it ended.
-           RETURN_IF_ERROR(sse.Send({"job.state", "", json::serialize(wf::JobJson(*initial)), {}}));
+           json::object state = wf::JobJson(*initial);
+           state["job"] = initial->id.str();
+           RETURN_IF_ERROR(sse.Send({"job.state", "", json::serialize(state), {}}));
          }
          auto last_beat = std::chrono::steady_clock::now();
          uint64_t reported_drops = 0;

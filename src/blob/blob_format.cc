@@ -180,10 +180,10 @@ Result<NewDataKey> MakeDataKey(const BlobId& id, const crypto::MasterKey& master
 // SealingPipeline
 
 SealingPipeline::SealingPipeline(std::span<const uint8_t> data_key, uint32_t chunk_size,
-                                 int threads, PersistFn persist)
+                                 int threads, size_t buffers, PersistFn persist)
     : chunk_size_(chunk_size),
       threads_(threads),
-      pool_size_(static_cast<size_t>(threads) + 2),
+      pool_size_(std::max(buffers, static_cast<size_t>(threads) + 2)),
       persist_(std::move(persist)),
       encryptor_(data_key) {
   assert(chunk_size >= kMinChunkSize && chunk_size <= kMaxChunkSize);
@@ -350,9 +350,9 @@ SealingWriter::SealingWriter(BlobId id, uint64_t max_size, Bytes wrapped_key)
     : id_(std::move(id)), max_size_(max_size), wrapped_key_(std::move(wrapped_key)) {}
 
 Status SealingWriter::StartSealing(std::span<const uint8_t> data_key, uint32_t chunk_size,
-                                   int threads) {
+                                   int threads, size_t buffers) {
   pipeline_ = std::make_unique<SealingPipeline>(
-      data_key, chunk_size, threads,
+      data_key, chunk_size, threads, buffers,
       [this](std::span<const uint8_t> sealed) { return Persist(sealed); });
   Status st = pipeline_->Start();
   if (!st.ok()) return Fail(std::move(st).error());

@@ -87,15 +87,17 @@ using PersistFn = std::function<Status(std::span<const uint8_t> sealed)>;
 //
 // With threads = 0 all of it runs on the caller's thread. With threads = 1 a background thread
 // encrypts and persists; with threads = 2 one thread encrypts and another persists. Chunks move
-// through a bounded pool of buffers (threads + 2), so memory stays at a few chunks whatever the
-// blob size, and the caller blocks when the pool is used up. Threads start with the first full
-// chunk, so small blobs never start one. Not thread-safe (one caller).
+// through a bounded pool of `buffers` chunk buffers (at least threads + 2), so memory stays at a
+// few chunks whatever the blob size, and the caller blocks when the pool is used up; a deeper
+// pool lets the stages absorb each other's stalls (a blocking disk write, a descheduled thread).
+// Threads start with the first full chunk, so small blobs never start one. Not thread-safe (one
+// caller).
 class SealingPipeline {
  public:
   // REQUIRES: data_key.size() == crypto::kStreamKeySize, chunk_size in [kMinChunkSize,
   // kMaxChunkSize], threads in [0, 2].
   SealingPipeline(std::span<const uint8_t> data_key, uint32_t chunk_size, int threads,
-                  PersistFn persist);
+                  size_t buffers, PersistFn persist);
   ~SealingPipeline();  // cancels
   SealingPipeline(const SealingPipeline&) = delete;
   SealingPipeline& operator=(const SealingPipeline&) = delete;
@@ -166,7 +168,8 @@ class SealingWriter : public BlobWriter {
 
   // Creates the pipeline and persists the header. REQUIRES: called once, by the factory, before
   // the writer is handed out.
-  Status StartSealing(std::span<const uint8_t> data_key, uint32_t chunk_size, int threads);
+  Status StartSealing(std::span<const uint8_t> data_key, uint32_t chunk_size, int threads,
+                      size_t buffers);
 
  protected:
   SealingWriter(BlobId id, uint64_t max_size, Bytes wrapped_key);

@@ -194,8 +194,8 @@ Result<std::unique_ptr<BlobWriter>> FsBlobStore::Create(uint64_t max_size) {
                    internal::File::Open(TemporaryPath(id), O_WRONLY | O_CREAT | O_EXCL, 0600));
   auto writer = std::make_unique<FsBlobWriter>(id, max_size, std::move(key.wrapped),
                                                std::move(part), BlobPath(id), options_);
-  RETURN_IF_ERROR(
-      writer->StartSealing(key.key.span(), options_.chunk_size, options_.pipeline_threads));
+  RETURN_IF_ERROR(writer->StartSealing(key.key.span(), options_.chunk_size,
+                                       options_.pipeline_threads, options_.pipeline_buffers));
   return std::unique_ptr<BlobWriter>(std::move(writer));
 }
 

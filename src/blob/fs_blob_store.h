@@ -17,16 +17,20 @@
 
 namespace custody::blob {
 
+// Memory per upload in progress is about pipeline_buffers × chunk_size + write_block_size
+// (5 MiB by default); per open reader, one chunk.
 struct FsBlobStoreOptions {
-  // Plaintext bytes per encrypted chunk. Larger chunks cost memory per upload and download
-  // (about 2 + pipeline_threads chunks per upload, one per download); 1 MiB measured best.
+  // Plaintext bytes per encrypted chunk (the unit of encryption and of the pipeline).
   uint32_t chunk_size = 1u << 20;
   // Background threads per upload (0..2): 0 does everything on the caller's thread; 1 encrypts
   // and writes in the background while the caller hashes; 2 also separates encrypting from
   // writing. Threads start only for blobs larger than one chunk.
   int pipeline_threads = 2;
+  // Chunk buffers per upload (at least pipeline_threads + 2). Depth lets hashing and encryption
+  // run on while a write blocks on the disk; 8 measured no better than 4 here.
+  size_t pipeline_buffers = 4;
   // Sealed bytes are collected into blocks of this size (a multiple of 4096) for each write().
-  uint32_t write_block_size = 4u << 20;
+  uint32_t write_block_size = 1u << 20;
   // Write full blocks with O_DIRECT, bypassing the page cache: a buffered write costs the CPU a
   // copy and page-cache management that, on two cores, competes with hashing and encryption;
   // with O_DIRECT the device DMAs from our buffer and Commit's fsync has almost nothing left.

@@ -67,7 +67,7 @@ Result<std::unique_ptr<BlobWriter>> MemBlobStore::Create(uint64_t max_size) {
     temporary_.insert(id);
   }
   auto writer = std::make_unique<Writer>(*this, id, max_size, std::move(key.wrapped));
-  RETURN_IF_ERROR(writer->StartSealing(key.key.span(), chunk_size_, /*threads=*/0));
+  RETURN_IF_ERROR(writer->StartSealing(key.key.span(), chunk_size_, /*threads=*/0, /*buffers=*/1));
   return std::unique_ptr<BlobWriter>(std::move(writer));
 }
 

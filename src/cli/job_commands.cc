@@ -71,11 +71,12 @@ Result<json::value> WaitForJob(Session& s, const std::string& id, bool show_prog
           } else if (e.event == "job.retry") {
             progress.Note("attempt failed, will retry: " + Str(data, "error"));
             progress.Update(0, "queued");
-          } else if (e.event == "job.cancel") {
-            if (Str(data, "status") == "cancelled")
-              finished = true;
-            else
-              progress.Note("cancellation requested");
+          } else if (e.event == "job.cancel_requested") {
+            progress.Note("cancellation requested");
+          } else if (e.event == "job.state") {
+            // The job as it was when the stream opened: it may already have ended.
+            std::string st = Str(data, "status");
+            finished = st == "succeeded" || st == "failed" || st == "cancelled";
           } else if (e.event == "job.succeeded" || e.event == "job.failed" ||
                      e.event == "job.cancelled") {
             finished = true;

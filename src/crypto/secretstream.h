@@ -7,8 +7,8 @@
 // The bytes are exactly libsodium's (stock crypto_secretstream_xchacha20poly1305_pull reads what
 // StreamEncryptor writes and vice versa; the tests check both directions). Key set-up and rekeying
 // are libsodium's; the per-chunk ChaCha20 and Poly1305 run on OpenSSL's assembly when OpenSSL
-// offers them, because libsodium 1.0.18 manages about 1.0 GB/s per core here against OpenSSL's
-// 1.7 GB/s — the difference decides whether encrypted uploads keep up with the disk.
+// offers them, because libsodium 1.0.18 manages about 0.95 GB/s per core here against OpenSSL's
+// 1.6 GB/s (bench/blob BM_SecretStreamPush), and uploads must keep up with the disk.
 #pragma once
 
 #include <array>

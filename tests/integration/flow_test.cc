@@ -303,3 +303,41 @@ TEST_F(FlowTest, NonHumanPrincipalsHaveOwnersAndNeverApprove) {
 
 }  // namespace
 }  // namespace custody::testing
+
+namespace custody::testing {
+namespace {
+
+TEST_F(FlowTest, EventsStreamJobProgressAndStartWithTheJobState) {
+  Reply job =
+      server_.Post("/v1/jobs",
+                   json::object{{"project", project_},
+                                {"prompt", "events"},
+                                {"parameters", json::object{{"width", 64}, {"height", 64}}}},
+                   cara_);
+  ASSERT_EQ(job.status, 202) << job.raw;
+  std::string id = Str(job.body["id"]);
+  server_.WaitForJob(cara_, id);
+  http::HttpClient events(server_.url());
+  std::vector<http::SseEvent> seen;
+  Status s = events.Events(
+      "/v1/events?job=" + id, {{"Authorization", "Bearer " + cara_}},
+      [&](const http::SseEvent& e) {
+        seen.push_back(e);
+        return false;  // the first event is enough
+      },
+      std::chrono::seconds(5));
+  ASSERT_TRUE(s.ok()) << s.error().ToString();
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].event, "job.state");
+  auto data = ParseJsonObject(seen[0].data);
+  ASSERT_TRUE(data.ok());
+  EXPECT_EQ(Str((*data)["status"]), "succeeded");
+  // Someone outside the project cannot follow it.
+  server_.CreateHuman(admin_, "stranger");
+  std::string stranger = server_.Login("stranger", TestServer::kUserPassword);
+  Reply denied = server_.Get("/v1/events?job=" + id, stranger);
+  EXPECT_EQ(denied.status, 403);
+}
+
+}  // namespace
+}  // namespace custody::testing

@@ -233,7 +233,7 @@ TEST_P(SealingPipelineTest, PersistErrorSurfaces) {
     int calls_after_error = 0;
     bool failed = false;
     Bytes key(32, 4);
-    internal::SealingPipeline p(key, 1024, GetParam(), [&](std::span<const uint8_t>) -> Status {
+    internal::SealingPipeline p(key, 1024, GetParam(), 4, [&](std::span<const uint8_t>) -> Status {
       if (failed) ++calls_after_error;
       if (++calls == fail_at) {
         failed = true;
@@ -255,7 +255,7 @@ TEST_P(SealingPipelineTest, OutputIsIdenticalInEveryMode) {
   // The bytes differ between runs only in the random stream header; the layout must not.
   Bytes key(32, 4);
   Bytes out;
-  internal::SealingPipeline p(key, 1024, GetParam(), [&](std::span<const uint8_t> b) {
+  internal::SealingPipeline p(key, 1024, GetParam(), 4, [&](std::span<const uint8_t> b) {
     out.insert(out.end(), b.begin(), b.end());
     return OkStatus();
   });
