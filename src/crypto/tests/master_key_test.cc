@@ -114,6 +114,8 @@ TEST_F(MasterKeyTest, MovedKeyStillWorks) {
 
 class MasterKeyFileTest : public ::testing::Test {
  protected:
+  ~MasterKeyFileTest() override { std::filesystem::remove_all(dir_); }
+
   std::filesystem::path dir_ = MakeTestDir();
   std::filesystem::path file_ = dir_ / "master.key";
   SeededRandom random_{7};

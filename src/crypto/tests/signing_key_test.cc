@@ -64,6 +64,8 @@ TEST(SigningKeyTest, FromSeedChecksSize) {
 
 class SigningKeyFileTest : public ::testing::Test {
  protected:
+  ~SigningKeyFileTest() override { std::filesystem::remove_all(dir_); }
+
   std::filesystem::path dir_ = MakeTestDir();
   std::filesystem::path file_ = dir_ / "signing.key";
   SeededRandom random_{11};
