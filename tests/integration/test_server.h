@@ -30,6 +30,7 @@ class TestServer {
   void Stop();
   uint16_t port() const { return port_; }
   std::vector<app::Server::RouteInfo> Routes() const { return server_->Routes(); }
+  void RunMaintenance() { server_->RunMaintenance(); }
   std::string url() const { return "http://127.0.0.1:" + std::to_string(port_); }
   const std::filesystem::path& data_dir() const { return data_; }
   const std::filesystem::path& destination() const { return dest_; }
