@@ -153,11 +153,7 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, std::ostrea
     RETURN_IF_ERROR(p->store->WriteTransaction([&](WriteTx& tx) -> Status {
       ASSIGN_OR_RETURN(auto admin, p->identity->Bootstrap(tx, hash));
       if (!admin) return OkStatus();
-      audit::AuditEvent e;
-      e.principal = "system";
-      e.action = "principal.bootstrap";
-      e.resource = admin->id.str();
-      e.outcome = "succeeded";
+      audit::AuditEvent e = audit::SystemEvent("principal.bootstrap", admin->id.str(), "succeeded");
       e.details["name"] = admin->name;
       e.details["password_source"] = admin_password ? "CUSTODY_ADMIN_PASSWORD" : "generated";
       RETURN_IF_ERROR(p->audit->Append(tx, e));

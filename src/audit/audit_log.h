@@ -48,6 +48,16 @@ struct AuditEvent {
   json::object details;                  // ids and hashes only
 };
 
+// An entry for something the system did on its own (recovery, lapsing, retries).
+inline AuditEvent SystemEvent(std::string action, std::string resource, std::string outcome) {
+  AuditEvent e;
+  e.principal = "system";
+  e.action = std::move(action);
+  e.resource = std::move(resource);
+  e.outcome = std::move(outcome);
+  return e;
+}
+
 class AuditLog final : public CommitObserver {
  public:
   struct Options {

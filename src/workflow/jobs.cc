@@ -282,11 +282,8 @@ Status Workflow::Fail(const JobRecord& job, const Error& error, bool retry) {
     current.lease_until.reset();
     if (!retry) current.finished_at = clock_.Now();
     RETURN_IF_ERROR(tx.UpdateJob(current));
-    audit::AuditEvent e;
-    e.principal = "system";
-    e.action = retry ? "job.retry" : "job.failed";
-    e.resource = job.id.str();
-    e.outcome = "failed";
+    audit::AuditEvent e =
+        audit::SystemEvent(retry ? "job.retry" : "job.failed", job.id.str(), "failed");
     e.details["error"] = std::string(ErrorCodeName(error.code()));
     e.details["attempt"] = current.attempts;
     RETURN_IF_ERROR(audit_.Append(tx, e));
@@ -306,11 +303,7 @@ Status Workflow::Cancelled(const JobRecord& job) {
     current.finished_at = clock_.Now();
     current.lease_until.reset();
     RETURN_IF_ERROR(tx.UpdateJob(current));
-    audit::AuditEvent e;
-    e.principal = "system";
-    e.action = "job.cancelled";
-    e.resource = job.id.str();
-    e.outcome = "succeeded";
+    audit::AuditEvent e = audit::SystemEvent("job.cancelled", job.id.str(), "succeeded");
     RETURN_IF_ERROR(audit_.Append(tx, e));
     return OkStatus();
   });
@@ -344,11 +337,8 @@ Result<int> Workflow::RecoverJobs() {
       if (!again && !j.cancel_requested)
         j.error = "the worker stopped " + std::to_string(j.attempts) + " times";
       RETURN_IF_ERROR(tx.UpdateJob(j));
-      audit::AuditEvent e;
-      e.principal = "system";
-      e.action = "job.recovered";
-      e.resource = j.id.str();
-      e.outcome = std::string(Name(j.status));
+      audit::AuditEvent e =
+          audit::SystemEvent("job.recovered", j.id.str(), std::string(Name(j.status)));
       e.details["attempts"] = j.attempts;
       RETURN_IF_ERROR(audit_.Append(tx, e));
       ++recovered;

@@ -405,11 +405,7 @@ Result<int> Workflow::LapseApprovals() {
             tx.UpdateAssetStage(a.id, Stage::kApproved, Stage::kInReview, clock_.Now()));
         moved.emplace_back(a.id, a.project);
       }
-      audit::AuditEvent e;
-      e.principal = "system";
-      e.action = "approval.lapsed";
-      e.resource = r.asset.str();
-      e.outcome = "succeeded";
+      audit::AuditEvent e = audit::SystemEvent("approval.lapsed", r.asset.str(), "succeeded");
       e.details["review"] = r.id.str();
       e.details["reviewer"] = r.reviewer.str();
       e.details["sha256"] = r.sha256;

@@ -185,74 +185,64 @@ TEST_F(BadInputTest, GarbageOnTheSocketGets400) {
 namespace custody::testing {
 namespace {
 
-// Review windows: an approval not exported in time lapses, the asset goes back to review, and
-// neither grants nor exports are possible until someone approves again.
-TEST(ReviewWindowTest, UnexportedApprovalLapses) {
-  ManualClock clock(SystemClock().Now());
-  app::Config config;
-  config.review_window = std::chrono::hours(1);
-  TestServer server(&clock, config);
-  std::string admin = server.Login("admin", TestServer::kAdminPassword);
-  std::string project = server.CreateProject(admin, "p");
-  std::string cara = server.CreateHuman(admin, "cara");
-  std::string rita = server.CreateHuman(admin, "rita");
-  std::string paul = server.CreateHuman(admin, "paul");
-  server.AddMember(admin, project, cara, "creator");
-  server.AddMember(admin, project, rita, "reviewer");
-  server.AddMember(admin, project, paul, "publisher");
-  std::string cara_t = server.Login("cara", TestServer::kUserPassword);
-  std::string rita_t = server.Login("rita", TestServer::kUserPassword);
-  json::object up = server.Upload(cara_t, project, "upload", TestPng(16, 16, 2));
-  std::string id(up["id"].as_string());
-  ASSERT_EQ(server.Post("/v1/assets/" + id + "/submit", json::object{}, cara_t).status, 200);
-  ASSERT_EQ(
-      server.Post("/v1/assets/" + id + "/approve", json::object{{"sha256", up["sha256"]}}, rita_t)
-          .status,
-      200);
+// Review windows and grant expiry, on an approved upload with a clock the test moves.
+class ReviewWindowTest : public ::testing::Test {
+ protected:
+  ReviewWindowTest() : server_(&clock_, Config()) {}
+  static app::Config Config() {
+    app::Config c;
+    c.review_window = std::chrono::hours(1);
+    return c;
+  }
+  void SetUp() override {
+    std::string admin = server_.Login("admin", TestServer::kAdminPassword);
+    std::string project = server_.CreateProject(admin, "p");
+    for (const char* who : {"cara", "rita", "paul"}) ids_[who] = server_.CreateHuman(admin, who);
+    server_.AddMember(admin, project, ids_["cara"], "creator");
+    server_.AddMember(admin, project, ids_["rita"], "reviewer");
+    server_.AddMember(admin, project, ids_["paul"], "publisher");
+    std::string cara = server_.Login("cara", TestServer::kUserPassword);
+    std::string rita = server_.Login("rita", TestServer::kUserPassword);
+    json::object up = server_.Upload(cara, project, "upload", TestPng(16, 16, 2));
+    asset_ = std::string(up["id"].as_string());
+    ASSERT_EQ(server_.Post("/v1/assets/" + asset_ + "/submit", json::object{}, cara).status, 200);
+    ASSERT_EQ(
+        server_
+            .Post("/v1/assets/" + asset_ + "/approve", json::object{{"sha256", up["sha256"]}}, rita)
+            .status,
+        200);
+  }
+  // Tokens are short-lived and the clock moves, so log in when needed.
+  std::string Paul() { return server_.Login("paul", TestServer::kUserPassword); }
 
-  clock.Advance(std::chrono::minutes(61));
-  server.RunMaintenance();
-  std::string paul_t = server.Login("paul", TestServer::kUserPassword);
-  Reply asset = server.Get("/v1/assets/" + id, paul_t);
+  ManualClock clock_{SystemClock().Now()};
+  TestServer server_;
+  std::map<std::string, std::string> ids_;
+  std::string asset_;
+};
+
+TEST_F(ReviewWindowTest, UnexportedApprovalLapses) {
+  clock_.Advance(std::chrono::minutes(61));
+  server_.RunMaintenance();
+  std::string paul = Paul();
+  Reply asset = server_.Get("/v1/assets/" + asset_, paul);
   EXPECT_EQ(std::string(asset.body["stage"].as_string()), "in_review");
-  Reply grant = server.Post("/v1/exports/grants",
-                            json::object{{"asset", id}, {"destination", "web"}}, paul_t);
+  Reply grant = server_.Post("/v1/exports/grants",
+                             json::object{{"asset", asset_}, {"destination", "web"}}, paul);
   EXPECT_EQ(grant.status, 403) << grant.raw;
-  Reply reviews = server.Get("/v1/assets/" + id + "/reviews", paul_t);
+  Reply reviews = server_.Get("/v1/assets/" + asset_ + "/reviews", paul);
   EXPECT_TRUE(reviews.body["reviews"].as_array()[0].as_object().at("lapsed").as_bool());
 }
 
-// A grant expires within minutes.
-TEST(ReviewWindowTest, ExpiredGrantIsRefused) {
-  ManualClock clock(SystemClock().Now());
-  TestServer server(&clock);
-  std::string admin = server.Login("admin", TestServer::kAdminPassword);
-  std::string project = server.CreateProject(admin, "p");
-  std::string cara = server.CreateHuman(admin, "cara");
-  std::string rita = server.CreateHuman(admin, "rita");
-  std::string paul = server.CreateHuman(admin, "paul");
-  server.AddMember(admin, project, cara, "creator");
-  server.AddMember(admin, project, rita, "reviewer");
-  server.AddMember(admin, project, paul, "publisher");
-  std::string cara_t = server.Login("cara", TestServer::kUserPassword);
-  std::string rita_t = server.Login("rita", TestServer::kUserPassword);
-  std::string paul_t = server.Login("paul", TestServer::kUserPassword);
-  json::object up = server.Upload(cara_t, project, "upload", TestPng(16, 16, 4));
-  std::string id(up["id"].as_string());
-  ASSERT_EQ(server.Post("/v1/assets/" + id + "/submit", json::object{}, cara_t).status, 200);
-  ASSERT_EQ(
-      server.Post("/v1/assets/" + id + "/approve", json::object{{"sha256", up["sha256"]}}, rita_t)
-          .status,
-      200);
-  Reply grant = server.Post("/v1/exports/grants",
-                            json::object{{"asset", id}, {"destination", "web"}}, paul_t);
+TEST_F(ReviewWindowTest, ExpiredGrantIsRefused) {
+  Reply grant = server_.Post("/v1/exports/grants",
+                             json::object{{"asset", asset_}, {"destination", "web"}}, Paul());
   ASSERT_EQ(grant.status, 201);
-  clock.Advance(std::chrono::minutes(6));
-  paul_t = server.Login("paul", TestServer::kUserPassword);
-  Reply exp = server.Post("/v1/exports", json::object{{"grant", grant.body["id"]}}, paul_t);
+  clock_.Advance(std::chrono::minutes(6));
+  Reply exp = server_.Post("/v1/exports", json::object{{"grant", grant.body["id"]}}, Paul());
   EXPECT_EQ(exp.status, 403) << exp.raw;
   EXPECT_NE(exp.raw.find("expired"), std::string::npos);
-  EXPECT_TRUE(std::filesystem::is_empty(server.destination()));
+  EXPECT_TRUE(std::filesystem::is_empty(server_.destination()));
 }
 
 }  // namespace
