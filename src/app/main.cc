@@ -1,5 +1,6 @@
 // The custody binary: `custody serve`, `custody audit verify`, and the client commands (cli/).
 #include <signal.h>
+#include <sys/stat.h>
 
 #include <CLI/CLI.hpp>
 #include <iostream>
@@ -48,6 +49,9 @@ int Serve(const std::string& config_file, const std::string& data, const std::st
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
   signal(SIGPIPE, SIG_IGN);
 
+  // The database holds wrapped keys and token hashes: nothing the server creates is for other
+  // users of the machine.
+  ::umask(0077);
   SystemClock clock;
   SystemRandom random;
   auto server = Server::Create(config, std::cout, clock, random);

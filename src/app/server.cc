@@ -97,17 +97,6 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, std::ostrea
   p->clock = &clock;
   p->random = &random;
   const fs::path data = config.data_dir;
-  RETURN_IF_ERROR(EnsureDir(data));
-  RETURN_IF_ERROR(EnsureDir(data / "blobs"));
-  RETURN_IF_ERROR(EnsureDir(data / "tmp"));
-  for (const auto& d : config.destinations) {
-    std::error_code ec;
-    if (!fs::is_directory(d.root, ec))
-      return InvalidArgument("destination '" + d.name + "': " + d.root.string() +
-                             " is not a directory");
-  }
-  RETURN_IF_ERROR(InitMedia());
-
   // The admin password is checked before anything is created, so a refused password leaves no
   // half-initialised data directory behind.
   std::optional<std::string> admin_password;
@@ -116,6 +105,18 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, std::ostrea
       return InvalidArgument("CUSTODY_ADMIN_PASSWORD must have at least 12 characters");
     admin_password = env;
   }
+
+  for (const auto& d : config.destinations) {
+    std::error_code ec;
+    if (!fs::is_directory(d.root, ec))
+      return InvalidArgument("destination '" + d.name + "': " + d.root.string() +
+                             " is not a directory");
+  }
+
+  RETURN_IF_ERROR(EnsureDir(data));
+  RETURN_IF_ERROR(EnsureDir(data / "blobs"));
+  RETURN_IF_ERROR(EnsureDir(data / "tmp"));
+  RETURN_IF_ERROR(InitMedia());
 
   ASSIGN_OR_RETURN(OpenedKeys keys, OpenKeys(data, random, true));
   p->master = std::move(keys.master);

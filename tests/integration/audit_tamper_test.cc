@@ -104,3 +104,56 @@ TEST(AuditTamperTest, RewrittenLeafHashIsCaughtBySignedCheckpoints) {
 
 }  // namespace
 }  // namespace custody::testing
+
+namespace custody::testing {
+namespace {
+
+TEST(BootstrapTest, ShortAdminPasswordIsRefusedAndCreatesNothing) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("custody-boot-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  app::Config config;
+  config.data_dir = dir;
+  config.listen_port = 0;
+  ::setenv("CUSTODY_ADMIN_PASSWORD", "too-short", 1);
+  SystemClock clock;
+  SystemRandom random;
+  std::ostringstream out;
+  auto s = app::Server::Create(config, out, clock, random);
+  ::setenv("CUSTODY_ADMIN_PASSWORD", TestServer::kAdminPassword, 1);
+  ASSERT_FALSE(s.ok());
+  EXPECT_NE(s.error().message().find("12 characters"), std::string::npos);
+  EXPECT_FALSE(std::filesystem::exists(dir));
+}
+
+TEST(BootstrapTest, GeneratedPasswordIsPrintedOnceAndKeysAreOwnerOnly) {
+  auto dir =
+      std::filesystem::temp_directory_path() / ("custody-boot2-" + std::to_string(::getpid()));
+  std::filesystem::remove_all(dir);
+  app::Config config;
+  config.data_dir = dir;
+  config.listen_port = 0;
+  config.fast_password_hashing = true;
+  ::unsetenv("CUSTODY_ADMIN_PASSWORD");
+  SystemClock clock;
+  SystemRandom random;
+  std::ostringstream first, second;
+  {
+    auto s = app::Server::Create(config, first, clock, random);
+    ASSERT_TRUE(s.ok()) << s.error().ToString();
+  }
+  {
+    auto s = app::Server::Create(config, second, clock, random);
+    ASSERT_TRUE(s.ok()) << s.error().ToString();
+  }
+  ::setenv("CUSTODY_ADMIN_PASSWORD", TestServer::kAdminPassword, 1);
+  EXPECT_NE(first.str().find("password: "), std::string::npos);
+  EXPECT_EQ(second.str().find("password"), std::string::npos);  // shown once
+  auto perms = std::filesystem::status(dir / "keys" / "master.key").permissions();
+  EXPECT_EQ(perms & (std::filesystem::perms::group_all | std::filesystem::perms::others_all),
+            std::filesystem::perms::none);
+  std::filesystem::remove_all(dir);
+}
+
+}  // namespace
+}  // namespace custody::testing
