@@ -146,4 +146,6 @@ Result<MediaInfo> ProbeImage(std::span<const uint8_t> data) {
   });
 }
 
+std::string_view VipsVersion() { return VIPS_VERSION; }
+
 }  // namespace custody

@@ -34,6 +34,9 @@ inline constexpr int64_t kMaxPixels = 100'000'000;
 // the place a failure to start libvips is reported).
 Status InitMedia();
 
+// The libvips version the edits and renders run on (recorded with every edit job).
+std::string_view VipsVersion();
+
 struct MediaInfo {
   std::string media_type;  // e.g. "image/png"
   std::string format;      // "png", "jpeg", "webp" or "gif"

@@ -1,7 +1,5 @@
 #include "jobs/engines/builtin_engines.h"
 
-#include <vips/version.h>
-
 #include "media/edit.h"
 #include "media/media.h"
 #include "media/procedural.h"
@@ -81,7 +79,7 @@ class EditEngine final : public Engine {
  public:
   std::string_view name() const override { return "vips-edit"; }
   std::string_view model() const override { return "libvips"; }
-  std::string_view version() const override { return VIPS_VERSION; }
+  std::string_view version() const override { return VipsVersion(); }
   JobKind kind() const override { return JobKind::kEdit; }
 
   Status Validate(const json::object& p, const std::vector<std::string>& roles) const override {
