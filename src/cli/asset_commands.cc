@@ -9,7 +9,7 @@
 #include <iostream>
 
 #include "cli/command_util.h"
-#include "cli/sha256.h"
+#include "crypto/sha256.h"
 #include "http/url.h"
 
 namespace custody::cli {
@@ -117,7 +117,7 @@ Status Upload(const UploadOptions& o) {
                      Fd fd(::open(o.file.c_str(), O_RDONLY | O_CLOEXEC));
                      if (fd.get() < 0)
                        return InvalidArgument("cannot open " + o.file + ": " + ErrnoText());
-                     ASSIGN_OR_RETURN(Sha256 hash, Sha256::Create());
+                     crypto::Sha256 hash;
                      uint64_t sent = 0;
                      http::BodyProducer source = [&](std::span<uint8_t> buf) -> Result<size_t> {
                        size_t want = size_t(std::min<uint64_t>(buf.size(), size - sent));
@@ -129,7 +129,7 @@ Status Upload(const UploadOptions& o) {
                        if (n < 0) return Internal("reading " + o.file + ": " + ErrnoText());
                        if (n == 0)
                          return InvalidArgument(o.file + " shrank while it was being uploaded");
-                       RETURN_IF_ERROR(hash.Update(buf.first(size_t(n))));
+                       hash.Update(buf.first(size_t(n)));
                        sent += uint64_t(n);
                        return size_t(n);
                      };
@@ -140,7 +140,7 @@ Status Upload(const UploadOptions& o) {
                      h.emplace_back("Accept", "application/json");
                      auto resp = c.SendStream("POST", target, h, source, size);
                      if (resp.ok() && sent == size) {
-                       ASSIGN_OR_RETURN(local_sha, hash.FinishHex());
+                       local_sha = hash.FinalHex();
                      }
                      return resp;
                    }));
@@ -277,9 +277,9 @@ Status Download(const DownloadOptions& o) {
                      if (::ftruncate(fd.get(), 0) != 0 || ::lseek(fd.get(), 0, SEEK_SET) != 0)
                        return Internal("cannot reset " + tmp + ": " + ErrnoText());
                      received = 0;
-                     ASSIGN_OR_RETURN(Sha256 hash, Sha256::Create());
+                     crypto::Sha256 hash;
                      http::BodyConsumer sink = [&](std::span<const uint8_t> data) -> Status {
-                       RETURN_IF_ERROR(hash.Update(data));
+                       hash.Update(data);
                        while (!data.empty()) {
                          ssize_t n = ::write(fd.get(), data.data(), data.size());
                          if (n < 0 && errno == EINTR) continue;
@@ -291,7 +291,7 @@ Status Download(const DownloadOptions& o) {
                      };
                      auto resp = c.Download("GET", target, auth, sink);
                      if (resp.ok() && resp->status / 100 == 2) {
-                       ASSIGN_OR_RETURN(digest, hash.FinishHex());
+                       digest = hash.FinalHex();
                      }
                      return resp;
                    }));

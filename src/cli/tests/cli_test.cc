@@ -17,7 +17,7 @@
 #include "base/json.h"
 #include "cli/commands.h"
 #include "cli/credentials.h"
-#include "cli/sha256.h"
+#include "crypto/sha256.h"
 #include "http/router.h"
 #include "http/server.h"
 #include "http/sse.h"
@@ -35,12 +35,7 @@ constexpr const char* kDeniedAssetId = "ast_dddddddddddddddddddddddddd";
 constexpr const char* kJobId = "job_aaaaaaaaaaaaaaaaaaaaaaaaaa";
 constexpr const char* kProjectId = "prj_aaaaaaaaaaaaaaaaaaaaaaaaaa";
 
-std::string Sha256Hex(std::string_view data) {
-  auto h = Sha256::Create();
-  EXPECT_TRUE(h.ok());
-  EXPECT_TRUE(h->Update(AsBytes(data)).ok());
-  return *h->FinishHex();
-}
+std::string Sha256Hex(std::string_view data) { return crypto::Sha256Hex(AsBytes(data)); }
 
 // A server that knows one user, one project, a few assets and one job.
 class FakeServer {
