@@ -51,13 +51,7 @@ Result<BlobRecord> Workflow::StoreBytes(std::span<const uint8_t> data, BlobId* w
   RETURN_IF_ERROR(writer->Write(data));
   ASSIGN_OR_RETURN(blob::BlobInfo info, writer->Commit());
   *written = info.id;
-  BlobRecord b;
-  b.id = info.id;
-  b.sha256 = info.sha256_hex;
-  b.size = info.size;
-  b.wrapped_key = info.wrapped_key;
-  b.created_at = clock_.Now();
-  return b;
+  return BlobRecordOf(info, clock_.Now());
 }
 
 Result<Bytes> Workflow::LoadBytes(const AssetRecord& a, uint64_t limit) {
@@ -155,8 +149,7 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, 
     // Decide again: a membership may have been revoked while the bytes streamed in.
     policy::Decision d = Decide(c, policy::Action::kUpload, ProjectResource(project.id));
     if (!d.allowed) return RecordDenial(tx, c, d, "asset.upload", project.id.str(), &denied);
-    BlobRecord b{info.id, info.sha256_hex, info.size, info.wrapped_key, clock_.Now(), {}};
-    RETURN_IF_ERROR(tx.InsertBlob(b));
+    RETURN_IF_ERROR(tx.InsertBlob(BlobRecordOf(info, clock_.Now())));
     a.id = NewId<AssetId>(random_);
     a.kind = req.kind;
     a.project = project.id;
@@ -191,17 +184,8 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, 
 
 Result<AssetRecord> Workflow::GetAsset(const Caller& c, const AssetId& id) {
   if (!LooksLike<AssetId>(id.str())) return NotFound("no asset " + id.str().substr(0, 40));
-  AssetRecord a;
-  policy::ResourceFacts res;
-  Status s = store_.ReadTransaction([&](ReadTx& tx) -> Status {
-    ASSIGN_OR_RETURN(a, tx.GetAsset(id));
-    res.type = "asset";
-    res.id = a.id.str();
-    res.project = a.project;
-    return OkStatus();
-  });
-  RETURN_IF_ERROR(s);
-  RETURN_IF_ERROR(AuthorizeRead(c, std::move(res), "asset.read"));
+  ASSIGN_OR_RETURN(AssetRecord a, store_.Read([&](ReadTx& tx) { return tx.GetAsset(id); }));
+  RETURN_IF_ERROR(AuthorizeRead(c, AssetResource(a), "asset.read"));
   return a;
 }
 

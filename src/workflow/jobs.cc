@@ -77,11 +77,7 @@ Result<JobRecord> Workflow::CreateJob(const Caller& c, const JobRequest& req) {
         return Conflict("input asset " + in.asset.str() + " is " +
                         std::string(Name(input->status)));
       // Reading an input is part of using it: the caller must be allowed to read it.
-      policy::ResourceFacts r;
-      r.type = "asset";
-      r.id = input->id.str();
-      r.project = input->project;
-      policy::Decision rd = Decide(c, policy::Action::kRead, r);
+      policy::Decision rd = Decide(c, policy::Action::kRead, AssetResource(*input));
       if (!rd.allowed) return RecordDenial(tx, c, rd, "asset.read", input->id.str(), &denied);
       // A derivative is at least as sensitive as its inputs.
       job.output_classification = std::max(job.output_classification, input->classification);
@@ -134,11 +130,7 @@ Result<JobRecord> Workflow::CreateJob(const Caller& c, const JobRequest& req) {
 Result<JobRecord> Workflow::GetJob(const Caller& c, const JobId& id) {
   if (!LooksLike<JobId>(id.str())) return NotFound("no job " + id.str().substr(0, 40));
   ASSIGN_OR_RETURN(JobRecord j, store_.Read([&](ReadTx& tx) { return tx.GetJob(id); }));
-  policy::ResourceFacts r;
-  r.type = "job";
-  r.id = j.id.str();
-  r.project = j.project;
-  RETURN_IF_ERROR(AuthorizeRead(c, r, "job.read"));
+  RETURN_IF_ERROR(AuthorizeRead(c, JobResource(j), "job.read"));
   return j;
 }
 
@@ -148,11 +140,7 @@ Result<JobRecord> Workflow::CancelJob(const Caller& c, const JobId& id) {
   JobRecord j;
   Status s = store_.Write([&](WriteTx& tx) -> Status {
     ASSIGN_OR_RETURN(j, tx.GetJob(id));
-    policy::ResourceFacts r;
-    r.type = "job";
-    r.id = j.id.str();
-    r.project = j.project;
-    policy::Decision d = Decide(c, policy::Action::kQueue, r);
+    policy::Decision d = Decide(c, policy::Action::kQueue, JobResource(j));
     if (!d.allowed) return RecordDenial(tx, c, d, "job.cancel", id.str(), &denied);
     if (j.status == JobStatus::kQueued) {
       j.status = JobStatus::kCancelled;

@@ -7,15 +7,6 @@
 namespace custody::workflow {
 namespace {
 
-policy::ResourceFacts AssetResource(const AssetRecord& a, policy::AssetFacts facts) {
-  policy::ResourceFacts r;
-  r.type = "asset";
-  r.id = a.id.str();
-  r.project = a.project;
-  r.asset = std::move(facts);
-  return r;
-}
-
 std::string ExtensionFor(const std::string& media_type) {
   if (media_type == "image/png") return ".png";
   if (media_type == "image/jpeg") return ".jpg";

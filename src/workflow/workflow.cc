@@ -18,6 +18,33 @@ Error DeniedError(const policy::Decision& d) {
   return Error(ErrorCode::kPermissionDenied, std::move(msg), std::move(details));
 }
 
+policy::ResourceFacts AssetResource(const AssetRecord& a, std::optional<policy::AssetFacts> facts) {
+  policy::ResourceFacts r;
+  r.type = "asset";
+  r.id = a.id.str();
+  r.project = a.project;
+  r.asset = std::move(facts);
+  return r;
+}
+
+policy::ResourceFacts JobResource(const JobRecord& j) {
+  policy::ResourceFacts r;
+  r.type = "job";
+  r.id = j.id.str();
+  r.project = j.project;
+  return r;
+}
+
+BlobRecord BlobRecordOf(const blob::BlobInfo& info, TimePoint created_at) {
+  BlobRecord b;
+  b.id = info.id;
+  b.sha256 = info.sha256_hex;
+  b.size = info.size;
+  b.wrapped_key = info.wrapped_key;
+  b.created_at = created_at;
+  return b;
+}
+
 Status ValidateFileName(std::string_view name) {
   if (name.empty() || name.size() > 200)
     return InvalidArgument("file name must have 1 to 200 characters");

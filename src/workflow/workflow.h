@@ -230,6 +230,15 @@ class Workflow final : public jobs::JobRunner {
   std::set<JobId> cancel_requested_;  // GUARDED_BY(cancel_mu_)
 };
 
+// Policy resources for the objects use cases act on. `facts` carry what the rules need about an
+// asset (contributors, approvals …); reads need only its project.
+policy::ResourceFacts AssetResource(const AssetRecord& a,
+                                    std::optional<policy::AssetFacts> facts = std::nullopt);
+policy::ResourceFacts JobResource(const JobRecord& j);
+
+// The database record of a freshly committed blob.
+BlobRecord BlobRecordOf(const blob::BlobInfo& info, TimePoint created_at);
+
 // The error a use case returns for a denial: kPermissionDenied with the decision in details.
 Error DeniedError(const policy::Decision& d);
 
