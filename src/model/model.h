@@ -228,6 +228,18 @@ struct CheckpointRow {
   TimePoint at;
 };
 
+// One version of the Cedar policy set. Versions are consecutive from 1 and never change once
+// stored; a rollback is a new version with the files of an earlier one.
+struct PolicySetRecord {
+  int64_t version = 0;
+  std::string files_json;  // canonical JSON object: file name -> Cedar text
+  std::string sha256;      // hex SHA-256 of files_json
+  TimePoint created_at;
+  std::optional<PrincipalId> created_by;  // none for the built-in default
+  std::string comment;
+  std::optional<int64_t> rolled_back_from;  // set when this version restores an earlier one
+};
+
 // ---- Helpers ------------------------------------------------------------------------------
 
 // Sorted, de-duplicated union of label sets.

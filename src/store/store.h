@@ -110,6 +110,8 @@ class ReadTx {
   virtual Result<JobRecord> GetJob(const JobId& id) = 0;
   // Newest first; all statuses when `status` is empty.
   virtual Result<std::vector<JobRecord>> ListJobs(std::optional<JobStatus> status, int limit) = 0;
+  // Jobs whose actor or on_behalf_of is `actor`, created at or after `since` (any status).
+  virtual Result<int64_t> CountJobsSince(const PrincipalId& actor, TimePoint since) = 0;
 
   // Reviews, grants, publications.
   virtual Result<std::vector<ReviewRecord>> ReviewsOf(const AssetId& asset) = 0;  // by time
@@ -130,6 +132,11 @@ class ReadTx {
   virtual Status ScanAudit(uint64_t from_seq, const std::function<Status(const AuditRow&)>& fn) = 0;
   virtual Result<std::vector<CheckpointRow>> ListCheckpoints() = 0;  // by size
   virtual Result<std::optional<CheckpointRow>> LatestCheckpoint() = 0;
+
+  // Policy sets: versioned, consecutive from 1, immutable once stored.
+  virtual Result<std::optional<PolicySetRecord>> LatestPolicySet() = 0;  // highest version
+  virtual Result<PolicySetRecord> GetPolicySet(int64_t version) = 0;
+  virtual Result<std::vector<PolicySetRecord>> ListPolicySets() = 0;  // every version, ascending
 };
 
 class WriteTx : public ReadTx {
@@ -188,6 +195,11 @@ class WriteTx : public ReadTx {
   // kConflict unless row.seq == NextAuditSeq().
   virtual Status InsertAuditRow(const AuditRow& row) = 0;
   virtual Status InsertCheckpoint(const CheckpointRow& c) = 0;  // kAlreadyExists per size
+
+  // Appends the next policy set version: kConflict unless p.version is the latest version + 1
+  // (1 for the first); kInvalidArgument unless rolled_back_from, when set, is an earlier version;
+  // kNotFound if created_by is an unknown principal.
+  virtual Status InsertPolicySet(const PolicySetRecord& p) = 0;
 };
 
 // Called by the writer around each group commit (the audit log uses this to extend its Merkle

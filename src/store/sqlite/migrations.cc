@@ -245,8 +245,36 @@ CREATE TRIGGER checkpoints_no_delete BEFORE DELETE ON checkpoints
   BEGIN SELECT RAISE(ABORT, 'checkpoints are append-only'); END;
 )sql";
 
-constexpr std::array<Migration, 1> kMigrations{{
+// Versioned Cedar policy sets, and an index per role a principal can have on a job so that
+// CountJobsSince (rate limits) is two covering range scans instead of a walk over every job.
+constexpr std::string_view kSchemaV2 = R"sql(
+-- version is a rowid alias (max(version) is one seek); versions are consecutive from 1, which
+-- InsertPolicySet enforces. A rollback is a new version naming the earlier one it restores.
+CREATE TABLE policy_sets (
+  version          INTEGER PRIMARY KEY CHECK (version >= 1),
+  files_json       TEXT NOT NULL,
+  sha256           TEXT NOT NULL,
+  created_at       INTEGER NOT NULL,
+  created_by       TEXT REFERENCES principals(id),
+  comment          TEXT NOT NULL,
+  rolled_back_from INTEGER REFERENCES policy_sets(version),
+  CHECK (rolled_back_from IS NULL OR rolled_back_from < version)
+) STRICT;
+
+-- A stored policy set is what decisions in the audit log were made under: it never changes.
+CREATE TRIGGER policy_sets_no_update BEFORE UPDATE ON policy_sets
+  BEGIN SELECT RAISE(ABORT, 'policy sets are append-only'); END;
+CREATE TRIGGER policy_sets_no_delete BEFORE DELETE ON policy_sets
+  BEGIN SELECT RAISE(ABORT, 'policy sets are append-only'); END;
+
+CREATE INDEX jobs_by_actor ON jobs(actor, created_at);
+CREATE INDEX jobs_by_on_behalf_of ON jobs(on_behalf_of, created_at, actor)
+  WHERE on_behalf_of IS NOT NULL;
+)sql";
+
+constexpr std::array<Migration, 2> kMigrations{{
     {1, "initial schema", kSchemaV1},
+    {2, "policy sets; jobs by actor", kSchemaV2},
 }};
 
 // Applies one step inside its own transaction. The version is re-read under the write lock so two

@@ -40,6 +40,8 @@ constexpr int kMaxListLimit = 1000;
 #define AUDIT_COLUMNS "seq, entry_json, leaf_hash, at"
 #define AUDIT_COLUMNS_A "a.seq, a.entry_json, a.leaf_hash, a.at"
 #define CHECKPOINT_COLUMNS "size, note, at"
+#define POLICY_SET_COLUMNS \
+  "version, files_json, sha256, created_at, created_by, comment, rolled_back_from"
 
 Error AlreadyExists(std::string message) {
   return Error(ErrorCode::kAlreadyExists, std::move(message));
@@ -273,6 +275,18 @@ Result<CheckpointRow> ReadCheckpoint(const Statement& st) {
   c.note = st.Text(1);
   c.at = st.Time(2);
   return c;
+}
+
+Result<PolicySetRecord> ReadPolicySet(const Statement& st) {
+  PolicySetRecord p;
+  p.version = st.Int64(0);
+  p.files_json = st.Text(1);
+  p.sha256 = st.Text(2);
+  p.created_at = st.Time(3);
+  p.created_by = st.OptIdAt<PrincipalId>(4);
+  p.comment = st.Text(5);
+  if (!st.IsNull(6)) p.rolled_back_from = st.Int64(6);
+  return p;
 }
 
 // Runs a bound query and decodes every row with `read`.
@@ -877,6 +891,20 @@ Result<std::optional<JobRecord>> SqliteTx::ClaimJob(TimePoint now, TimePoint lea
   return std::optional<JobRecord>(std::move(job));
 }
 
+Result<int64_t> SqliteTx::CountJobsSince(const PrincipalId& actor, TimePoint since) {
+  // Two range scans over covering indexes (jobs_by_actor, jobs_by_on_behalf_of) rather than an OR
+  // the planner may turn into a scan; the second skips jobs the first already counted.
+  ASSIGN_OR_RETURN(Statement st,
+                   conn_.Prepare("SELECT (SELECT count(*) FROM jobs "
+                                 "WHERE actor = ?1 AND created_at >= ?2) + "
+                                 "(SELECT count(*) FROM jobs "
+                                 "WHERE on_behalf_of = ?1 AND created_at >= ?2 AND actor <> ?1)"));
+  st.BindAll(actor, since);
+  ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return Internal("count(*) returned no row");
+  return st.Int64(0);
+}
+
 // ---- Reviews, grants, publications --------------------------------------------------------------
 
 Result<std::vector<ReviewRecord>> SqliteTx::ReviewsOf(const AssetId& asset) {
@@ -1068,6 +1096,53 @@ Status SqliteTx::InsertCheckpoint(const CheckpointRow& c) {
     return AlreadyExists("a checkpoint for tree size " + std::to_string(c.size) +
                          " already exists");
   return s;
+}
+
+// ---- Policy sets --------------------------------------------------------------------------------
+
+Result<std::optional<PolicySetRecord>> SqliteTx::LatestPolicySet() {
+  ASSIGN_OR_RETURN(Statement st, conn_.Prepare("SELECT " POLICY_SET_COLUMNS
+                                               " FROM policy_sets ORDER BY version DESC LIMIT 1"));
+  return FetchOne<PolicySetRecord>(st, ReadPolicySet);
+}
+
+Result<PolicySetRecord> SqliteTx::GetPolicySet(int64_t version) {
+  ASSIGN_OR_RETURN(Statement st, conn_.Prepare("SELECT " POLICY_SET_COLUMNS
+                                               " FROM policy_sets WHERE version = ?"));
+  st.BindAll(version);
+  return FetchRequired<PolicySetRecord>(st, ReadPolicySet, "policy set version",
+                                        std::to_string(version));
+}
+
+Result<std::vector<PolicySetRecord>> SqliteTx::ListPolicySets() {
+  ASSIGN_OR_RETURN(Statement st, conn_.Prepare("SELECT " POLICY_SET_COLUMNS
+                                               " FROM policy_sets ORDER BY version"));
+  return Collect<PolicySetRecord>(st, ReadPolicySet);
+}
+
+Status SqliteTx::InsertPolicySet(const PolicySetRecord& p) {
+  int64_t next = 0;
+  {
+    ASSIGN_OR_RETURN(Statement st,
+                     conn_.Prepare("SELECT coalesce(max(version), 0) + 1 FROM policy_sets"));
+    ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) return Internal("max(version) returned no row");
+    next = st.Int64(0);
+  }
+  if (p.version != next)
+    return Conflict("policy set version " + std::to_string(p.version) +
+                    " is out of order: the next version is " + std::to_string(next));
+  // Versions are consecutive, so every earlier version exists.
+  if (p.rolled_back_from && (*p.rolled_back_from < 1 || *p.rolled_back_from >= p.version))
+    return InvalidArgument("policy set version " + std::to_string(p.version) +
+                           " cannot restore version " + std::to_string(*p.rolled_back_from) +
+                           ": not an earlier version");
+  ASSIGN_OR_RETURN(Statement st, conn_.Prepare("INSERT INTO policy_sets (" POLICY_SET_COLUMNS
+                                               ") VALUES (?, ?, ?, ?, ?, ?, ?)"));
+  st.BindAll(p.version, p.files_json, p.sha256, p.created_at, p.created_by, p.comment,
+             p.rolled_back_from);
+  return MapInsertError(st.Run(), "policy set version", std::to_string(p.version),
+                        "a creator or an earlier version");
 }
 
 }  // namespace custody::sqlite

@@ -53,6 +53,10 @@ class SqliteTx final : public WriteTx {
   Status ScanAudit(uint64_t from_seq, const std::function<Status(const AuditRow&)>& fn) override;
   Result<std::vector<CheckpointRow>> ListCheckpoints() override;
   Result<std::optional<CheckpointRow>> LatestCheckpoint() override;
+  Result<int64_t> CountJobsSince(const PrincipalId& actor, TimePoint since) override;
+  Result<std::optional<PolicySetRecord>> LatestPolicySet() override;
+  Result<PolicySetRecord> GetPolicySet(int64_t version) override;
+  Result<std::vector<PolicySetRecord>> ListPolicySets() override;
 
   // WriteTx
   Status InsertPrincipal(const PrincipalRecord& p) override;
@@ -83,6 +87,7 @@ class SqliteTx final : public WriteTx {
   Result<uint64_t> NextAuditSeq() override;
   Status InsertAuditRow(const AuditRow& row) override;
   Status InsertCheckpoint(const CheckpointRow& c) override;
+  Status InsertPolicySet(const PolicySetRecord& p) override;
 
  private:
   Status RequireAsset(const AssetId& id);

@@ -65,6 +65,13 @@ class SqliteHarness final : public StoreHarness {
     return OkStatus();
   }
 
+  Status ExecuteSql(const std::string& sql) override {
+    ASSIGN_OR_RETURN(auto conn,
+                     Connection::Open(options_.path, Connection::Mode::kReadWrite, 1000));
+    RETURN_IF_ERROR(conn->Exec("PRAGMA foreign_keys = ON"));
+    return conn->Exec(sql);
+  }
+
   const SqliteOptions& options() const { return options_; }
 
  private:
@@ -228,6 +235,81 @@ TEST(SqliteStoreTest, AFailedMigrationStepLeavesThePreviousVersion) {
       << s.error().message();
   EXPECT_EQ(*c.QueryInt("PRAGMA user_version"), 1);
   EXPECT_EQ(*c.QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = 't2'"), 0);
+}
+
+// Every table, index and trigger, as SQLite stores their definitions.
+std::vector<std::string> SchemaOf(const std::string& path) {
+  std::vector<std::string> out;
+  auto conn = Connection::Open(path, Connection::Mode::kReadOnly, 1000);
+  EXPECT_OK(conn);
+  if (!conn.ok()) return out;
+  auto st = (*conn)->Prepare(
+      "SELECT type || ' ' || name || ': ' || coalesce(sql, '') FROM sqlite_schema ORDER BY name");
+  EXPECT_OK(st);
+  if (!st.ok()) return out;
+  while (true) {
+    auto row = st->Step();
+    EXPECT_OK(row);
+    if (!row.ok() || !*row) return out;
+    out.push_back(st->Text(0));
+  }
+}
+
+TEST(SqliteStoreTest, AVersionOneDatabaseMigratesInPlace) {
+  // A database as the release before policy sets left it: migration 1 only, with a job in it.
+  SqliteHarness harness;
+  SeededRandom random(11);
+  PrincipalRecord alice = Principal("alice", random);
+  ProjectRecord studio{NewId<ProjectId>(random), "studio", "", alice.created_at, alice.id};
+  JobRecord job;
+  job.id = NewId<JobId>(random);
+  job.project = studio.id;
+  job.actor = alice.id;
+  job.parameters_json = "{}";
+  job.created_at = alice.created_at + std::chrono::seconds(5);
+  {
+    auto conn = Connection::Open(harness.options().path, Connection::Mode::kReadWrite, 1000);
+    ASSERT_OK(conn);
+    Connection& c = **conn;
+    ASSERT_OK(sqlite::MigrateWith(c, sqlite::Migrations().first(1)));
+    ASSERT_EQ(*c.QueryInt("PRAGMA user_version"), 1);
+    ASSERT_EQ(*c.QueryInt("SELECT count(*) FROM sqlite_schema WHERE name = 'policy_sets'"), 0);
+    ASSERT_OK(c.Exec("PRAGMA foreign_keys = ON; BEGIN"));
+    sqlite::SqliteTx tx(c);
+    ASSERT_OK(tx.InsertPrincipal(alice));
+    ASSERT_OK(tx.InsertProject(studio));
+    ASSERT_OK(tx.InsertJob(job));
+    ASSERT_OK(c.Exec("COMMIT"));
+  }
+
+  {
+    auto opened = harness.Open();
+    ASSERT_OK(opened);
+    Store& store = **opened;
+    auto kept = store.Read([&](ReadTx& tx) { return tx.GetJob(job.id); });
+    ASSERT_OK(kept);
+    EXPECT_EQ(kept->actor, alice.id);
+    auto recent =
+        store.Read([&](ReadTx& tx) { return tx.CountJobsSince(alice.id, job.created_at); });
+    ASSERT_OK(recent);
+    EXPECT_EQ(*recent, 1);
+    PolicySetRecord first;
+    first.version = 1;
+    first.files_json = "{}";
+    first.sha256 = std::string(64, '0');
+    first.created_at = job.created_at;
+    ASSERT_OK(store.Write([&](WriteTx& tx) { return tx.InsertPolicySet(first); }));
+  }
+  auto conn = Connection::Open(harness.options().path, Connection::Mode::kReadOnly, 1000);
+  ASSERT_OK(conn);
+  EXPECT_EQ(*(*conn)->QueryInt("PRAGMA user_version"), sqlite::LatestSchemaVersion());
+  conn->reset();
+  ASSERT_OK(harness.CheckIntegrity());
+
+  // Migrated in place, the schema is exactly what a new database gets.
+  SqliteHarness fresh;
+  ASSERT_OK(fresh.Open());
+  EXPECT_EQ(SchemaOf(harness.options().path), SchemaOf(fresh.options().path));
 }
 
 TEST(SqliteStoreTest, ConcurrentWritersShareGroupCommits) {

@@ -148,6 +148,24 @@ JobRecord StoreConformanceTest::MakeJob(const ProjectId& project, const Principa
   return j;
 }
 
+PolicySetRecord StoreConformanceTest::MakePolicySet(int64_t version,
+                                                    std::optional<PrincipalId> created_by,
+                                                    std::optional<int64_t> rolled_back_from) {
+  std::string v = std::to_string(version);
+  PolicySetRecord p;
+  p.version = version;
+  // Escapes, a newline and a non-ASCII character: the stored bytes must come back unchanged.
+  p.files_json = R"({"base.cedar":"// v)" + v +
+                 R"(\npermit(principal, action, resource) when { context.tag == \"é)" + v +
+                 R"(\" };","extra.cedar":""})";
+  p.sha256 = std::string(64 - v.size(), '0') + v;
+  p.created_at = Tick();
+  p.created_by = created_by;
+  p.comment = "version " + v;
+  p.rolled_back_from = rolled_back_from;
+  return p;
+}
+
 TokenRecord StoreConformanceTest::MakeToken(const PrincipalId& principal, TokenKind kind,
                                             std::optional<TokenId> parent) {
   TokenRecord t;
@@ -212,6 +230,16 @@ auto Tie(const PublicationRecord& p) {
 }
 auto Tie(const AuditRow& r) { return std::tie(r.seq, r.entry_json, r.leaf_hash, r.at); }
 auto Tie(const CheckpointRow& c) { return std::tie(c.size, c.note, c.at); }
+auto Tie(const PolicySetRecord& p) {
+  return std::tie(p.version, p.files_json, p.sha256, p.created_at, p.created_by, p.comment,
+                  p.rolled_back_from);
+}
+
+std::vector<int64_t> Versions(const std::vector<PolicySetRecord>& sets) {
+  std::vector<int64_t> out;
+  for (const auto& p : sets) out.push_back(p.version);
+  return out;
+}
 
 template <typename T>
 std::vector<std::string> Ids(const std::vector<T>& records) {
@@ -1111,6 +1139,51 @@ TEST_P(StoreConformanceTest, ListJobsFiltersByStatusNewestFirst) {
   EXPECT_EQ(bad.error().code(), ErrorCode::kInvalidArgument);
 }
 
+TEST_P(StoreConformanceTest, CountJobsSinceCountsActorOrOnBehalfOfFromTheWindowStart) {
+  SeedWorld();
+  PrincipalRecord bob = AddPrincipal("bob");
+  const TimePoint since = Tick();
+  using std::chrono::microseconds;
+  using std::chrono::seconds;
+  auto job_at = [&](const PrincipalId& actor, std::optional<PrincipalId> for_whom, TimePoint at,
+                    JobStatus status = JobStatus::kQueued) {
+    JobRecord j = MakeJob(studio_.id, actor);
+    j.on_behalf_of = for_whom;
+    j.created_at = at;
+    j.status = status;
+    return j;
+  };
+  std::vector<JobRecord> jobs = {
+      job_at(alice_.id, std::nullopt, since - microseconds(1)),                 // 0: just before
+      job_at(alice_.id, std::nullopt, since),                                   // 1: at the start
+      job_at(alice_.id, alice_.id, since + seconds(1), JobStatus::kSucceeded),  // 2: once
+      job_at(agent_.id, alice_.id, since + seconds(2), JobStatus::kCancelled),  // 3: both count
+      job_at(agent_.id, alice_.id, since - seconds(1)),                         // 4: before
+      job_at(bob.id, std::nullopt, since + seconds(3)),                         // 5: someone else
+      job_at(agent_.id, bob.id, since + seconds(4)),  // 6: the agent for bob
+  };
+  ASSERT_OK(Insert([&](WriteTx& tx) -> Status {
+    for (const auto& j : jobs) RETURN_IF_ERROR(tx.InsertJob(j));
+    return OkStatus();
+  }));
+  auto count = [&](const PrincipalId& who, TimePoint from) -> int64_t {
+    auto n = store().Read([&](ReadTx& tx) { return tx.CountJobsSince(who, from); });
+    EXPECT_OK(n);
+    return n.ok() ? *n : -1;
+  };
+  // Any status counts; a job whose actor and on_behalf_of are both alice counts once.
+  EXPECT_EQ(count(alice_.id, since), 3);  // 1, 2, 3
+  EXPECT_EQ(count(agent_.id, since), 2);  // 3, 6
+  EXPECT_EQ(count(bob.id, since), 2);     // 5, 6
+  // The window includes its start, to the microsecond.
+  EXPECT_EQ(count(alice_.id, since - microseconds(1)), 4);  // + 0
+  EXPECT_EQ(count(alice_.id, since + microseconds(1)), 2);  // 2, 3
+  EXPECT_EQ(count(alice_.id, since - seconds(1)), 5);       // + 4, 0
+  EXPECT_EQ(count(alice_.id, since + seconds(2)), 1);       // 3
+  EXPECT_EQ(count(alice_.id, since + seconds(2) + microseconds(1)), 0);
+  EXPECT_EQ(count(NewTestId<PrincipalId>(), since - std::chrono::hours(1)), 0);
+}
+
 // ---- Reviews, grants, publications --------------------------------------------------------------
 
 TEST_P(StoreConformanceTest, ReviewsRoundTripAndExpiredApprovalsAreFound) {
@@ -1402,6 +1475,144 @@ TEST_P(StoreConformanceTest, CheckpointsAreOrderedAndUniquePerSize) {
   Status dup = Insert([&](WriteTx& tx) { return tx.InsertCheckpoint(c10); });
   ASSERT_FALSE(dup.ok());
   EXPECT_EQ(dup.error().code(), ErrorCode::kAlreadyExists);
+}
+
+// ---- Policy sets --------------------------------------------------------------------------------
+
+TEST_P(StoreConformanceTest, PolicySetVersionsAreConsecutiveFromOne) {
+  SeedWorld();
+  auto none = store().Read([&](ReadTx& tx) { return tx.LatestPolicySet(); });
+  ASSERT_OK(none);
+  EXPECT_FALSE(none->has_value());
+  auto empty = store().Read([&](ReadTx& tx) { return tx.ListPolicySets(); });
+  ASSERT_OK(empty);
+  EXPECT_TRUE(empty->empty());
+  auto missing = store().Read([&](ReadTx& tx) { return tx.GetPolicySet(7); });
+  ASSERT_FALSE(missing.ok());
+  EXPECT_EQ(CodeOf(missing), ErrorCode::kNotFound);
+  EXPECT_NE(missing.error().message().find("7"), std::string::npos) << missing.error().message();
+
+  auto insert = [&](const PolicySetRecord& p) {
+    return Insert([&](WriteTx& tx) { return tx.InsertPolicySet(p); });
+  };
+  for (int64_t wrong : {0, -1, 2}) {
+    Status s = insert(MakePolicySet(wrong, std::nullopt));
+    ASSERT_FALSE(s.ok()) << wrong;
+    EXPECT_EQ(s.error().code(), ErrorCode::kConflict) << wrong;
+  }
+  PolicySetRecord v1 = MakePolicySet(1, std::nullopt);  // the built-in default has no creator
+  ASSERT_OK(insert(v1));
+  PolicySetRecord v2 = MakePolicySet(2, alice_.id);
+  ASSERT_OK(insert(v2));
+  // A replayed, stale or skipping version is refused, naming the version that would be next.
+  for (int64_t wrong : {1, 2, 4}) {
+    Status s = insert(MakePolicySet(wrong, alice_.id));
+    ASSERT_FALSE(s.ok()) << wrong;
+    EXPECT_EQ(s.error().code(), ErrorCode::kConflict) << wrong;
+    EXPECT_NE(s.error().message().find("3"), std::string::npos) << s.error().message();
+  }
+  PolicySetRecord v3 = MakePolicySet(3, agent_.id, /*rolled_back_from=*/1);
+  v3.files_json = v1.files_json;
+  v3.sha256 = v1.sha256;
+  ASSERT_OK(insert(v3));
+
+  auto latest = store().Read([&](ReadTx& tx) { return tx.LatestPolicySet(); });
+  ASSERT_OK(latest);
+  ASSERT_TRUE(latest->has_value());
+  EXPECT_EQ(Tie(**latest), Tie(v3));
+  auto second = store().Read([&](ReadTx& tx) { return tx.GetPolicySet(2); });
+  ASSERT_OK(second);
+  EXPECT_EQ(Tie(*second), Tie(v2));
+  auto all = store().Read([&](ReadTx& tx) { return tx.ListPolicySets(); });
+  ASSERT_OK(all);
+  ASSERT_EQ(Versions(*all), (std::vector<int64_t>{1, 2, 3}));
+  EXPECT_EQ(Tie((*all)[0]), Tie(v1));
+  EXPECT_EQ(Tie((*all)[1]), Tie(v2));
+  EXPECT_EQ(Tie((*all)[2]), Tie(v3));
+
+  Reopen();
+  auto reopened = store().Read([&](ReadTx& tx) { return tx.ListPolicySets(); });
+  ASSERT_OK(reopened);
+  EXPECT_EQ(Versions(*reopened), (std::vector<int64_t>{1, 2, 3}));
+}
+
+TEST_P(StoreConformanceTest, PolicySetRollbackMustNameAnEarlierVersionAndCreatorMustExist) {
+  SeedWorld();
+  ASSERT_OK(Insert([&](WriteTx& tx) { return tx.InsertPolicySet(MakePolicySet(1, alice_.id)); }));
+  for (int64_t from : {2, 3, 0, -1}) {
+    Status s =
+        Insert([&](WriteTx& tx) { return tx.InsertPolicySet(MakePolicySet(2, alice_.id, from)); });
+    ASSERT_FALSE(s.ok()) << from;
+    EXPECT_EQ(s.error().code(), ErrorCode::kInvalidArgument) << from;
+  }
+  Status ghost = Insert(
+      [&](WriteTx& tx) { return tx.InsertPolicySet(MakePolicySet(2, NewTestId<PrincipalId>())); });
+  ASSERT_FALSE(ghost.ok());
+  EXPECT_EQ(ghost.error().code(), ErrorCode::kNotFound);
+  auto latest = store().Read([&](ReadTx& tx) { return tx.LatestPolicySet(); });
+  ASSERT_OK(latest);
+  ASSERT_TRUE(latest->has_value());
+  EXPECT_EQ((*latest)->version, 1) << "refused versions leave nothing behind";
+  ASSERT_OK(
+      Insert([&](WriteTx& tx) { return tx.InsertPolicySet(MakePolicySet(2, alice_.id, 1)); }));
+}
+
+TEST_P(StoreConformanceTest, ConcurrentPolicySetWritersGetConsecutiveVersions) {
+  // Each closure reads the latest version and appends the next one inside its write transaction,
+  // so closures sharing a group commit see each other's versions and none is refused.
+  SeedWorld();
+  constexpr int kWriters = 6;
+  constexpr int kEach = 5;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> writers;
+  for (int w = 0; w < kWriters; ++w) {
+    writers.emplace_back([&] {
+      for (int i = 0; i < kEach; ++i) {
+        Status s = Insert([&](WriteTx& tx) -> Status {
+          ASSIGN_OR_RETURN(std::optional<PolicySetRecord> latest, tx.LatestPolicySet());
+          PolicySetRecord next;
+          next.version = latest ? latest->version + 1 : 1;
+          next.files_json = "{}";
+          next.sha256 = std::string(64, 'e');
+          next.created_at = FromUnixMicros(next.version);
+          next.created_by = alice_.id;
+          return tx.InsertPolicySet(next);
+        });
+        if (!s.ok()) failures++;
+      }
+    });
+  }
+  for (auto& t : writers) t.join();
+  EXPECT_EQ(failures.load(), 0);
+  auto all = store().Read([&](ReadTx& tx) { return tx.ListPolicySets(); });
+  ASSERT_OK(all);
+  std::vector<int64_t> want(kWriters * kEach);
+  for (size_t i = 0; i < want.size(); ++i) want[i] = static_cast<int64_t>(i) + 1;
+  EXPECT_EQ(Versions(*all), want);
+}
+
+TEST_P(StoreConformanceTest, StoredPolicySetsCannotBeChangedOrDeletedBehindTheStore) {
+  SeedWorld();
+  PolicySetRecord v1 = MakePolicySet(1, std::nullopt);
+  PolicySetRecord v2 = MakePolicySet(2, alice_.id);
+  ASSERT_OK(Insert([&](WriteTx& tx) -> Status {
+    RETURN_IF_ERROR(tx.InsertPolicySet(v1));
+    return tx.InsertPolicySet(v2);
+  }));
+  Close();
+  for (const char* sql : {"UPDATE policy_sets SET comment = 'forged' WHERE version = 1",
+                          "UPDATE policy_sets SET files_json = '{}'",
+                          "DELETE FROM policy_sets WHERE version = 2", "DELETE FROM policy_sets"}) {
+    Status s = harness().ExecuteSql(sql);
+    ASSERT_FALSE(s.ok()) << sql;
+    EXPECT_NE(s.error().message().find("append-only"), std::string::npos) << s.error().message();
+  }
+  Reopen();
+  auto all = store().Read([&](ReadTx& tx) { return tx.ListPolicySets(); });
+  ASSERT_OK(all);
+  ASSERT_EQ(all->size(), 2u);
+  EXPECT_EQ(Tie((*all)[0]), Tie(v1));
+  EXPECT_EQ(Tie((*all)[1]), Tie(v2));
 }
 
 // ---- Transactions and group commit --------------------------------------------------------------

@@ -51,6 +51,10 @@ class StoreHarness {
   virtual Status MakeSchemaNewer() = 0;
   // With no store open: the database's own consistency check (SQLite: PRAGMA integrity_check).
   virtual Status CheckIntegrity() = 0;
+  // With no store open: runs one SQL statement on the database directly, bypassing the Store, to
+  // check what the schema itself refuses ("whatever SQL reaches the database"). The suite only
+  // uses plain UPDATE/DELETE on the tables named in README.md, which mean the same everywhere.
+  virtual Status ExecuteSql(const std::string& sql) = 0;
   // Whether a forked child may open the store (false for stores behind a server connection pool
   // that cannot be re-created after fork).
   virtual bool SupportsForkedChild() const { return true; }
@@ -101,6 +105,10 @@ class StoreConformanceTest : public ::testing::TestWithParam<StoreImplementation
   AssetRecord AddAsset(const ProjectId& project, const PrincipalId& owner,
                        const std::string& title = "asset");
   JobRecord MakeJob(const ProjectId& project, const PrincipalId& actor);
+  // Policy set `version`: two files, one mentioning the version, one empty (sha256 is a
+  // placeholder of the right shape: the store does not hash).
+  PolicySetRecord MakePolicySet(int64_t version, std::optional<PrincipalId> created_by,
+                                std::optional<int64_t> rolled_back_from = std::nullopt);
   TokenRecord MakeToken(const PrincipalId& principal, TokenKind kind,
                         std::optional<TokenId> parent = std::nullopt);
 
