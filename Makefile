@@ -27,6 +27,12 @@ test: build-dev
 bench: build
 	@scripts/run-benchmarks
 
+# Builds the libFuzzer targets (clang) and runs each for FUZZ_SECONDS; fails on any crash.
+FUZZ_SECONDS ?= 60
+.PHONY: fuzz
+fuzz:
+	@scripts/fuzz $(FUZZ_SECONDS)
+
 fmt:
 	@git ls-files '*.cc' '*.h' | xargs clang-format -i
 
