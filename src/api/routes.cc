@@ -1,6 +1,8 @@
 // The route → action table and the handlers. Each handler parses the request, calls one
 // workflow use case and renders its result; nothing here decides anything.
+#include <algorithm>
 #include <charconv>
+#include <set>
 
 #include "api/api.h"
 #include "http/sse.h"
@@ -71,6 +73,59 @@ json::object TokensJson(const identity::TokenPair& t) {
           {"expires_at", FormatTime(t.access_expires_at)},
           {"refresh_token", t.refresh_token},
           {"refresh_expires_at", FormatTime(t.refresh_expires_at)}};
+}
+
+// {"files": {"name.cedar": "text", ...}} → policy files.
+Result<std::vector<policy::PolicyFile>> PolicyFilesOf(const json::object& body) {
+  auto it = body.find("files");
+  if (it == body.end() || !it->value().is_object())
+    return InvalidArgument("field 'files' must be an object: {\"name.cedar\": \"<Cedar text>\"}");
+  if (it->value().as_object().size() > 256) return InvalidArgument("at most 256 policy files");
+  std::vector<policy::PolicyFile> files;
+  for (const auto& kv : it->value().as_object()) {
+    if (!kv.value().is_string())
+      return InvalidArgument("policy file '" + std::string(kv.key()).substr(0, 128) +
+                             "' must be a string of Cedar text");
+    files.push_back({std::string(kv.key()), std::string(kv.value().as_string())});
+  }
+  std::sort(files.begin(), files.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  return files;
+}
+
+// The body of POST /v1/authorize.
+Result<wf::DecisionQuery> DecisionQueryOf(const json::object& body) {
+  wf::DecisionQuery q;
+  ASSIGN_OR_RETURN(q.principal, BodyId<PrincipalId>(body, "principal"));
+  ASSIGN_OR_RETURN(std::string action, RequiredString(body, "action"));
+  ASSIGN_OR_RETURN(q.action, policy::ParseAction(action));
+  ASSIGN_OR_RETURN(q.resource, RequiredString(body, "resource"));
+  auto it = body.find("context");
+  if (it != body.end()) {
+    if (!it->value().is_object()) return InvalidArgument("field 'context' must be an object");
+    const json::object& ctx = it->value().as_object();
+    for (const auto& kv : ctx) {
+      static const std::set<std::string_view> known = {"sha256", "destination", "grant", "engine",
+                                                       "input_classification"};
+      if (!known.count(kv.key()))
+        return InvalidArgument("unknown context field '" + std::string(kv.key()).substr(0, 64) +
+                               "' (known: sha256, destination, grant, engine, "
+                               "input_classification)");
+    }
+    ASSIGN_OR_RETURN(q.sha256, OptionalString(ctx, "sha256"));
+    ASSIGN_OR_RETURN(q.destination, OptionalString(ctx, "destination"));
+    ASSIGN_OR_RETURN(q.engine, OptionalString(ctx, "engine"));
+    ASSIGN_OR_RETURN(auto grant, OptionalString(ctx, "grant"));
+    if (grant) {
+      if (!LooksLike<GrantId>(*grant)) return InvalidArgument("context.grant is not a grant id");
+      q.grant = GrantId(*grant);
+    }
+    ASSIGN_OR_RETURN(auto cls, OptionalString(ctx, "input_classification"));
+    if (cls) {
+      ASSIGN_OR_RETURN(q.input_classification, Parse<Classification>(*cls));
+    }
+  }
+  return q;
 }
 
 json::array Array(const auto& items, auto&& fn) {
@@ -636,6 +691,81 @@ void Api::RegisterRoutes() {
          RETURN_IF_ERROR(workflow_.AuthorizeAuditRead(c.who(), "verify"));
          ASSIGN_OR_RETURN(auto report, audit_.Verify());
          return SendJson(c, 200, report.ToJson());
+       }},
+
+      // ---- policies ---------------------------------------------------------------------
+      {"GET", "/v1/policies", "policies.get", "policy-read",
+       [this](Call& c) -> Status {
+         ASSIGN_OR_RETURN(PolicySetRecord p, workflow_.ActivePolicies(c.who()));
+         return SendJson(c, 200, wf::PolicySetJson(p, p.version, /*with_files=*/true));
+       }},
+      {"GET", "/v1/policies/versions", "policies.versions", "policy-read",
+       [this](Call& c) -> Status {
+         ASSIGN_OR_RETURN(auto versions, workflow_.PolicyVersions(c.who()));
+         int64_t active = workflow_.ActivePolicyVersion();
+         json::array items;
+         for (const PolicySetRecord& p : versions)
+           items.push_back(wf::PolicySetJson(p, active, /*with_files=*/false));
+         return SendJson(c, 200, json::object{{"active", active}, {"items", std::move(items)}});
+       }},
+      {"GET", "/v1/policies/versions/{version}", "policies.version", "policy-read",
+       [this](Call& c) -> Status {
+         int64_t version = 0;
+         const std::string& v = c.req.param("version");
+         auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), version);
+         if (ec != std::errc() || ptr != v.data() + v.size() || version < 1)
+           return NotFound("no policy set version '" + v.substr(0, 20) + "'");
+         ASSIGN_OR_RETURN(PolicySetRecord p, workflow_.PolicyVersion(c.who(), version));
+         return SendJson(
+             c, 200, wf::PolicySetJson(p, workflow_.ActivePolicyVersion(), /*with_files=*/true));
+       }},
+      {"POST", "/v1/policies/validate", "policies.validate", "policy-read",
+       [this, json_limit](Call& c) -> Status {
+         ASSIGN_OR_RETURN(json::object body, JsonBody(c, json_limit));
+         ASSIGN_OR_RETURN(auto files, PolicyFilesOf(body));
+         ASSIGN_OR_RETURN(wf::PolicyCheck check,
+                          workflow_.ValidatePolicies(c.who(), std::move(files)));
+         json::object o{
+             {"valid", check.valid},
+             {"problems",
+              Array(check.problems, [](const policy::PolicyProblem& p) { return p.ToJson(); })},
+             {"policies",
+              Array(check.policy_ids, [](const std::string& id) { return json::value(id); })}};
+         if (check.valid) o["sha256"] = check.sha256;
+         return SendJson(c, 200, std::move(o));
+       }},
+      {"PUT", "/v1/policies", "policies.replace", "policy-write",
+       [this, json_limit](Call& c) -> Status {
+         ASSIGN_OR_RETURN(json::object body, JsonBody(c, json_limit));
+         ASSIGN_OR_RETURN(auto files, PolicyFilesOf(body));
+         ASSIGN_OR_RETURN(std::optional<std::string> comment, OptionalString(body, "comment"));
+         ASSIGN_OR_RETURN(PolicySetRecord p, workflow_.ReplacePolicies(c.who(), std::move(files),
+                                                                       comment.value_or("")));
+         return SendJson(c, 200, wf::PolicySetJson(p, p.version, /*with_files=*/true));
+       }},
+      {"POST", "/v1/policies/rollback", "policies.rollback", "policy-write",
+       [this, json_limit](Call& c) -> Status {
+         ASSIGN_OR_RETURN(json::object body, JsonBody(c, json_limit));
+         ASSIGN_OR_RETURN(std::optional<int64_t> version, OptionalInt(body, "version"));
+         if (!version || *version < 1)
+           return InvalidArgument("field 'version' (a policy set version number) is required");
+         ASSIGN_OR_RETURN(std::optional<std::string> comment, OptionalString(body, "comment"));
+         ASSIGN_OR_RETURN(PolicySetRecord p,
+                          workflow_.RollbackPolicies(c.who(), *version, comment.value_or("")));
+         return SendJson(c, 200, wf::PolicySetJson(p, p.version, /*with_files=*/true));
+       }},
+
+      // ---- decisions for other systems --------------------------------------------------
+      {"POST", "/v1/authorize", "authorize", "authorize",
+       [this, json_limit](Call& c) -> Status {
+         ASSIGN_OR_RETURN(json::object body, JsonBody(c, json_limit));
+         ASSIGN_OR_RETURN(wf::DecisionQuery q, DecisionQueryOf(body));
+         ASSIGN_OR_RETURN(policy::Decision d, workflow_.DecideFor(c.who(), q));
+         json::object o = d.ToJson();
+         o["decision"] = d.allowed ? "allow" : "deny";
+         o["principal"] = q.principal.str();
+         o["resource"] = q.resource;
+         return SendJson(c, 200, std::move(o));
        }},
   };
 

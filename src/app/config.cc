@@ -164,6 +164,22 @@ const std::map<std::string, Setter>& Settings() {
          c->audit_origin = v;
          return OkStatus();
        }},
+      {"engines.external",
+       [](const std::string& v, Config* c) -> Status {
+         // A comma-separated list of engine names.
+         c->external_engines.clear();
+         size_t start = 0;
+         while (start <= v.size()) {
+           size_t end = v.find(',', start);
+           if (end == std::string::npos) end = v.size();
+           std::string name = v.substr(start, end - start);
+           while (!name.empty() && name.front() == ' ') name.erase(0, 1);
+           while (!name.empty() && name.back() == ' ') name.pop_back();
+           if (!name.empty()) c->external_engines.insert(name);
+           start = end + 1;
+         }
+         return OkStatus();
+       }},
       {"maintenance.interval",
        [](const std::string& v, Config* c) -> Status {
          ASSIGN_OR_RETURN(Duration d, ParseDuration(v));

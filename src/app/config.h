@@ -6,6 +6,7 @@
 #include <filesystem>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -35,6 +36,8 @@ struct Config {
   Duration refresh_token_ttl = std::chrono::hours(24 * 30);
   int restricted_approvals = 2;
   std::vector<workflow::Destination> destinations;
+  // engines.external: names of engines that send inputs outside the studio (model egress policy).
+  std::set<std::string, std::less<>> external_engines;
   bool scrub_keep_icc = true;
 
   // Jobs.

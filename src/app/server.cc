@@ -12,7 +12,7 @@
 #include "jobs/engines/builtin_engines.h"
 #include "jobs/worker_pool.h"
 #include "media/media.h"
-#include "policy/authorizer.h"
+#include "policy/cedar_authorizer.h"
 #include "store/store.h"
 #include "workflow/workflow.h"
 
@@ -28,7 +28,8 @@ struct Server::Parts {
   std::unique_ptr<blob::FsBlobStore> blobs;
   std::unique_ptr<audit::AuditLog> audit;
   std::unique_ptr<identity::IdentityService> identity;
-  policy::RulesAuthorizer authorizer;
+  // Starts on the built-in set; InstallPolicies() activates the stored version before serving.
+  std::unique_ptr<policy::CedarAuthorizer> authorizer;
   jobs::EngineRegistry engines;
   EventBus events;
   MetricsRegistry metrics;
@@ -175,6 +176,12 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, std::ostrea
   p->engines.Register(jobs::MakeProceduralEngine());
   p->engines.Register(jobs::MakeEditEngine());
 
+  {
+    std::vector<policy::PolicyProblem> problems;
+    ASSIGN_OR_RETURN(auto defaults,
+                     policy::PolicyBundle::Build(policy::PolicyBundle::DefaultFiles(), &problems));
+    p->authorizer = std::make_unique<policy::CedarAuthorizer>(std::move(defaults), 0);
+  }
   workflow::WorkflowOptions wo;
   wo.review_window = config.review_window;
   wo.grant_ttl = config.grant_ttl;
@@ -182,14 +189,17 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, std::ostrea
   wo.restricted_approvals = config.restricted_approvals;
   wo.job_max_attempts = config.job_max_attempts;
   wo.destinations = config.destinations;
+  wo.external_engines = config.external_engines;
   wo.scrub.keep_icc = config.scrub_keep_icc;
   p->workflow =
-      std::make_unique<workflow::Workflow>(*p->store, *p->blobs, *p->audit, p->authorizer,
+      std::make_unique<workflow::Workflow>(*p->store, *p->blobs, *p->audit, *p->authorizer,
                                            *p->identity, p->engines, p->events, clock, random, wo);
   jobs::WorkerPoolOptions po;
   po.threads = config.workers;
   p->pool = std::make_unique<jobs::WorkerPool>(*p->store, p->engines, *p->workflow, clock, po);
   p->workflow->SetWorkerPool(p->pool.get());
+  // The stored policy set (or the built-in one, stored as version 1) before the first request.
+  RETURN_IF_ERROR(p->workflow->InstallPolicies());
 
   api::ApiOptions apio;
   apio.max_json_body = config.max_json_body;

@@ -117,7 +117,20 @@ Result<Caller> IdentityService::Authenticate(ReadTx& tx, std::string_view bearer
   ASSIGN_OR_RETURN(PrincipalRecord principal, tx.GetPrincipal(found->principal));
   if (principal.disabled) return Unauthenticated("principal is disabled");
   ASSIGN_OR_RETURN(auto roles, tx.RolesOf(principal.id));
-  return Caller{std::move(principal), std::move(*found), std::move(roles)};
+  // An access token's parent is the refresh token it came with; that token's parent (or itself)
+  // is the family root, issued at login.
+  TimePoint started = found->issued_at;
+  if (found->parent) {
+    auto refresh = tx.GetToken(*found->parent);
+    if (refresh.ok()) {
+      started = refresh->issued_at;
+      if (refresh->parent) {
+        auto root = tx.GetToken(*refresh->parent);
+        if (root.ok()) started = root->issued_at;
+      }
+    }
+  }
+  return Caller{std::move(principal), std::move(*found), std::move(roles), started};
 }
 
 Result<Caller> IdentityService::Authenticate(std::string_view bearer) const {

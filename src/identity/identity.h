@@ -45,6 +45,9 @@ struct Caller {
   PrincipalRecord principal;
   TokenRecord token;
   std::vector<RoleBinding> roles;
+  // When this session began: the login that started the token family, or the API key's issue.
+  // Policies see the session's age (context.session.age).
+  TimePoint session_started_at;
 };
 
 struct NewPrincipal {

@@ -5,7 +5,7 @@
 namespace custody::policy {
 namespace {
 
-constexpr std::array<std::pair<Action, std::string_view>, 13> kActions{{
+constexpr std::array<std::pair<Action, std::string_view>, 16> kActions{{
     {Action::kRead, "read"},
     {Action::kUpload, "upload"},
     {Action::kGenerate, "generate"},
@@ -19,6 +19,9 @@ constexpr std::array<std::pair<Action, std::string_view>, 13> kActions{{
     {Action::kRollback, "rollback"},
     {Action::kAdmin, "admin"},
     {Action::kAuditRead, "audit-read"},
+    {Action::kPolicyRead, "policy-read"},
+    {Action::kPolicyWrite, "policy-write"},
+    {Action::kAuthorize, "authorize"},
 }};
 
 }  // namespace
@@ -76,6 +79,7 @@ json::object Decision::ToJson() const {
   o["determining"] = std::move(det);
   o["reasons"] = std::move(rs);
   o["errors"] = std::move(errs);
+  if (policy_version > 0) o["policy_version"] = policy_version;
   return o;
 }
 

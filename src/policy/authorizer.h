@@ -6,9 +6,9 @@
 // asks the Authorizer. The answer is a Decision record, not a bool: it names the rules that
 // decided and why, and goes into the audit log unchanged (style.md §6).
 //
-// Semantics follow Cedar's, so the Cedar engine can replace RulesAuthorizer behind this interface:
-// default deny; any matching forbid rule denies, and the forbids are the determining rules; else
-// any matching permit allows, and the permits are the determining rules.
+// The implementation is CedarAuthorizer (cedar_authorizer.h): the rules are Cedar policies, with
+// Cedar's semantics: default deny; any satisfied forbid denies, and the forbids are the determining
+// policies; else any satisfied permit allows, and the permits are the determining policies.
 #pragma once
 
 #include <optional>
@@ -36,6 +36,9 @@ enum class Action {
   kRollback,       // undo a publication
   kAdmin,          // manage principals, projects, members
   kAuditRead,      // read the audit log and proofs
+  kPolicyRead,     // read the active policy set and its history
+  kPolicyWrite,    // replace or roll back the active policy set
+  kAuthorize,      // ask for a decision about a principal (POST /v1/authorize)
 };
 
 std::string_view Name(Action a);
@@ -83,12 +86,28 @@ struct ResourceFacts {
   std::optional<AssetFacts> asset;  // when type == "asset"
 };
 
+// What the caller's session has done so far (session caps are policies over these).
+struct SessionFacts {
+  Duration age{};              // since login (the token family's root) or since the API key's issue
+  int64_t jobs_last_hour = 0;  // generation and edit jobs the principal queued in the last hour
+  bool api_key = false;        // the request was made with an API key
+};
+
+// The engine a generation or edit would run on (model egress rules).
+struct EngineFacts {
+  std::string name;
+  bool external = false;  // the engine sends its inputs outside the studio
+};
+
 struct RequestContext {
   TimePoint now;
-  std::optional<std::string> sha256;       // approve: the hash the reviewer looked at
-  std::optional<std::string> destination;  // export: where to
-  std::optional<GrantFacts> grant;         // export: the grant presented
-  int required_approvals_restricted = 2;
+  SessionFacts session;
+  std::optional<std::string> sha256;                   // approve: the hash the reviewer looked at
+  std::optional<std::string> destination;              // export: where to
+  std::optional<GrantFacts> grant;                     // export: the grant presented
+  std::optional<EngineFacts> engine;                   // generate, edit
+  std::optional<Classification> input_classification;  // generate, edit: the highest input's
+  std::optional<PrincipalId> subject;                  // authorize: whom the decision is about
 };
 
 struct AuthzRequest {
@@ -103,7 +122,8 @@ struct Decision {
   Action action = Action::kRead;
   std::vector<std::string> determining;  // rule ids
   std::vector<std::string> reasons;      // one sentence per determining rule
-  std::vector<std::string> errors;       // rules that could not be evaluated
+  std::vector<std::string> errors;       // "policy-id: message" for policies that errored
+  int64_t policy_version = 0;            // the policy set version that decided (0: not versioned)
 
   json::object ToJson() const;
 };
@@ -115,13 +135,8 @@ class Authorizer {
   virtual Decision Authorize(const AuthzRequest& request) const = 0;
 };
 
-// The interim governance rules (until the Cedar engine): see docs/policies.md.
-class RulesAuthorizer final : public Authorizer {
- public:
-  Decision Authorize(const AuthzRequest& request) const override;
-};
-
-// The role → actions table behind rule "role-authority" (also used by docs and tests).
+// The role → actions table that policies/default/00-roles.cedar expresses (tests check that the
+// two agree; route tests use it to predict outcomes).
 bool RoleGrants(Role role, Action action);
 
 }  // namespace custody::policy

@@ -48,7 +48,20 @@ Result<JobRecord> Workflow::CreateJob(const Caller& c, const JobRequest& req) {
   JobRecord job;
   Status s = store_.Write([&](WriteTx& tx) -> Status {
     ASSIGN_OR_RETURN(ProjectRecord project, tx.GetProject(req.project));
-    policy::Decision d = Decide(c, action, ProjectResource(project.id));
+    // What the policies see about this job: the engine (model egress), the most sensitive input
+    // (including the classification declared for the prompt) and the session's recent jobs.
+    policy::RequestContext ctx;
+    ctx.engine = EngineFactsOf(engine->name());
+    Classification input_level = req.classification.value_or(Classification::kInternal);
+    for (const JobInput& in : req.inputs) {
+      auto input = tx.GetAsset(in.asset);
+      if (input.ok() && input->project == project.id)
+        input_level = std::max(input_level, input->classification);
+    }
+    ctx.input_classification = input_level;
+    ASSIGN_OR_RETURN(ctx.session.jobs_last_hour,
+                     tx.CountJobsSince(c.principal.id, clock_.Now() - std::chrono::hours(1)));
+    policy::Decision d = Decide(c, action, ProjectResource(project.id), ctx);
     if (!d.allowed) return RecordDenial(tx, c, d, audit_action, project.id.str(), &denied);
 
     job.id = NewId<JobId>(random_);

@@ -1,5 +1,7 @@
 #include "workflow/views.h"
 
+#include "policy/cedar_authorizer.h"
+
 namespace custody::workflow {
 namespace {
 json::array Strings(const std::vector<std::string>& v) {
@@ -162,6 +164,38 @@ json::object TokenJson(const TokenRecord& t) {
           {"expires_at", FormatTime(t.expires_at)},
           {"revoked", t.revoked},
           {"label", t.label}};
+}
+
+json::object PolicySetJson(const PolicySetRecord& p, int64_t active_version, bool with_files) {
+  json::object o{{"version", p.version},
+                 {"sha256", p.sha256},
+                 {"created_at", FormatTime(p.created_at)},
+                 {"comment", p.comment},
+                 {"active", p.version == active_version}};
+  o["created_by"] = p.created_by ? json::value(p.created_by->str()) : json::value(nullptr);
+  if (p.rolled_back_from) o["rolled_back_from"] = *p.rolled_back_from;
+  if (!with_files) return o;
+  auto files = policy::PolicyFilesFromJson(p.files_json);
+  if (!files.ok()) return o;
+  json::object fo;
+  json::array policies;
+  for (const policy::PolicyFile& f : *files) {
+    fo[f.name] = f.text;
+    // Each file on its own, so every policy is listed with the file it came from.
+    std::vector<policy::PolicyProblem> problems;
+    auto one = policy::PolicyBundle::Build({f}, &problems);
+    if (!one.ok()) continue;
+    for (const cedar::Policy& pol : (*one)->policies().policies()) {
+      policies.push_back(
+          json::object{{"id", pol.id},
+                       {"effect", pol.effect == cedar::Effect::kPermit ? "permit" : "forbid"},
+                       {"reason", (*one)->ReasonOf(pol.id)},
+                       {"file", f.name}});
+    }
+  }
+  o["files"] = std::move(fo);
+  o["policies"] = std::move(policies);
+  return o;
 }
 
 }  // namespace custody::workflow

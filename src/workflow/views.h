@@ -17,5 +17,8 @@ json::object ReviewJson(const ReviewRecord& r);
 json::object GrantJson(const GrantRecord& g);
 json::object PublicationJson(const PublicationRecord& p);
 json::object TokenJson(const TokenRecord& t);
+// A stored policy set version; with `with_files`, the Cedar files and the list of policies
+// ({id, effect, reason, file}) are included.
+json::object PolicySetJson(const PolicySetRecord& p, int64_t active_version, bool with_files);
 
 }  // namespace custody::workflow

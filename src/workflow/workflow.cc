@@ -79,7 +79,7 @@ Status CheckTransition(Stage from, Stage to) {
 }
 
 Workflow::Workflow(Store& store, blob::BlobStore& blobs, audit::AuditLog& audit,
-                   const policy::Authorizer& authorizer, identity::IdentityService& identity,
+                   policy::CedarAuthorizer& authorizer, identity::IdentityService& identity,
                    jobs::EngineRegistry& engines, EventBus& events, const Clock& clock,
                    Random& random, WorkflowOptions options)
     : store_(store),
@@ -166,9 +166,14 @@ policy::Decision Workflow::Decide(const Caller& c, policy::Action action,
   req.action = action;
   req.resource = std::move(resource);
   context.now = clock_.Now();
-  context.required_approvals_restricted = options_.restricted_approvals;
+  context.session.age = std::max(Duration::zero(), context.now - c.session_started_at);
+  context.session.api_key = c.token.kind == TokenKind::kApiKey;
   req.context = std::move(context);
   return authorizer_.Authorize(req);
+}
+
+policy::EngineFacts Workflow::EngineFactsOf(std::string_view engine) const {
+  return policy::EngineFacts{std::string(engine), options_.external_engines.count(engine) > 0};
 }
 
 audit::AuditEvent Workflow::Event(const Caller& c, std::string action, std::string resource,

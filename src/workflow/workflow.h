@@ -32,6 +32,7 @@
 #include "jobs/worker_pool.h"
 #include "media/scrub.h"
 #include "policy/authorizer.h"
+#include "policy/cedar_authorizer.h"
 #include "store/store.h"
 
 namespace custody::workflow {
@@ -53,6 +54,28 @@ struct WorkflowOptions {
   int job_max_attempts = 3;
   ScrubPolicy scrub;
   std::vector<Destination> destinations;
+  // Engines that send their inputs outside the studio (context.engine.external in policies).
+  std::set<std::string, std::less<>> external_engines;
+};
+
+// A question for the decision API: may `principal` do `action` on `resource`?
+struct DecisionQuery {
+  PrincipalId principal;
+  policy::Action action = policy::Action::kRead;
+  std::string resource;                                // an asset, project or job id
+  std::optional<std::string> sha256;                   // approve: the hash looked at
+  std::optional<std::string> destination;              // request-export, export
+  std::optional<GrantId> grant;                        // export
+  std::optional<std::string> engine;                   // generate, edit: the engine's name
+  std::optional<Classification> input_classification;  // generate, edit
+};
+
+// The result of checking a proposed policy set.
+struct PolicyCheck {
+  bool valid = false;
+  std::vector<policy::PolicyProblem> problems;
+  std::vector<std::string> policy_ids;
+  std::string sha256;
 };
 
 // A streamed request body.
@@ -109,7 +132,7 @@ struct ExportResult {
 class Workflow final : public jobs::JobRunner {
  public:
   Workflow(Store& store, blob::BlobStore& blobs, audit::AuditLog& audit,
-           const policy::Authorizer& authorizer, identity::IdentityService& identity,
+           policy::CedarAuthorizer& authorizer, identity::IdentityService& identity,
            jobs::EngineRegistry& engines, EventBus& events, const Clock& clock, Random& random,
            WorkflowOptions options);
 
@@ -174,6 +197,25 @@ class Workflow final : public jobs::JobRunner {
   // Authorizes (and audits) an audit-log read by the caller.
   Status AuthorizeAuditRead(const Caller& c, const std::string& what);
 
+  // ---- Policies (policies.cc) ----
+  // At start-up: activates the latest stored policy set, or stores and activates the built-in
+  // default set as version 1. A stored set that no longer builds stops the server (fail closed).
+  Status InstallPolicies();
+  Result<PolicySetRecord> ActivePolicies(const Caller& c);
+  int64_t ActivePolicyVersion() const { return authorizer_.active().version; }
+  Result<std::vector<PolicySetRecord>> PolicyVersions(const Caller& c);
+  Result<PolicySetRecord> PolicyVersion(const Caller& c, int64_t version);
+  // Parses and checks a proposed set without changing anything (policy-read).
+  Result<PolicyCheck> ValidatePolicies(const Caller& c, std::vector<policy::PolicyFile> files);
+  // Stores `files` as the next version and activates it (policy-write). A set that does not
+  // build is refused with kInvalidArgument and the problems in the error's details.
+  Result<PolicySetRecord> ReplacePolicies(const Caller& c, std::vector<policy::PolicyFile> files,
+                                          std::string comment);
+  // Stores the files of an earlier version as the next version and activates it.
+  Result<PolicySetRecord> RollbackPolicies(const Caller& c, int64_t version, std::string comment);
+  // The decision API: decides `q` with the same entities Custody's own routes use (audited).
+  Result<policy::Decision> DecideFor(const Caller& c, const DecisionQuery& q);
+
   // ---- Maintenance (called by the server at start-up and periodically) ----
   // Approvals past the review window lapse: the asset goes back to in_review.
   Result<int> LapseApprovals();
@@ -200,6 +242,11 @@ class Workflow final : public jobs::JobRunner {
   policy::ResourceFacts SystemResource(const std::string& type, const std::string& id) const;
   policy::Decision Decide(const Caller& c, policy::Action action, policy::ResourceFacts resource,
                           policy::RequestContext context = {}) const;
+  policy::EngineFacts EngineFactsOf(std::string_view engine) const;
+  Result<PolicySetRecord> StorePolicies(const Caller* c,
+                                        std::shared_ptr<const policy::PolicyBundle> b,
+                                        std::string comment,
+                                        std::optional<int64_t> rolled_back_from);
   // Records a denial in `tx` and remembers it; the use case then returns OkStatus so the
   // transaction commits the audit entry, and the public method returns DeniedError(*denied).
   Status RecordDenial(WriteTx& tx, const Caller& c, const policy::Decision& d, std::string action,
@@ -217,7 +264,8 @@ class Workflow final : public jobs::JobRunner {
   Store& store_;
   blob::BlobStore& blobs_;
   audit::AuditLog& audit_;
-  const policy::Authorizer& authorizer_;
+  policy::CedarAuthorizer& authorizer_;
+  std::mutex policy_mu_;  // serialises policy replacements so versions activate in order
   identity::IdentityService& identity_;
   jobs::EngineRegistry& engines_;
   EventBus& events_;

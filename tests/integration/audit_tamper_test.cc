@@ -75,14 +75,19 @@ TEST(AuditTamperTest, RewrittenLeafHashIsCaughtBySignedCheckpoints) {
   // A careful attacker rewrites the entry and its stored leaf hash together, so the row is
   // self-consistent; only the signed checkpoints can tell.
   std::string entry;
+  int64_t seq = 0;
   {
     sqlite3* h = nullptr;
     ASSERT_EQ(sqlite3_open((server.data_dir() / "custody.db").c_str(), &h), SQLITE_OK);
     sqlite3_stmt* st = nullptr;
-    ASSERT_EQ(sqlite3_prepare_v2(h, "SELECT entry_json FROM audit WHERE seq = 2", -1, &st, nullptr),
+    ASSERT_EQ(sqlite3_prepare_v2(h,
+                                 "SELECT seq, entry_json FROM audit WHERE entry_json LIKE "
+                                 "'%project.create%' ORDER BY seq LIMIT 1",
+                                 -1, &st, nullptr),
               SQLITE_OK);
     ASSERT_EQ(sqlite3_step(st), SQLITE_ROW);
-    entry = reinterpret_cast<const char*>(sqlite3_column_text(st, 0));
+    seq = sqlite3_column_int64(st, 0);
+    entry = reinterpret_cast<const char*>(sqlite3_column_text(st, 1));
     sqlite3_finalize(st);
     sqlite3_close(h);
   }
@@ -94,12 +99,12 @@ TEST(AuditTamperTest, RewrittenLeafHashIsCaughtBySignedCheckpoints) {
   for (char c : entry) quoted += c == '\'' ? std::string("''") : std::string(1, c);
   Exec(server.data_dir() / "custody.db", "UPDATE audit SET entry_json = '" + quoted +
                                              "', leaf_hash = X'" + HexEncode(leaf) +
-                                             "' WHERE seq = 2");
+                                             "' WHERE seq = " + std::to_string(seq));
   auto r = app::VerifyAuditOffline(server.data_dir());
   ASSERT_TRUE(r.ok());
   EXPECT_FALSE((*r)["ok"].as_bool()) << json::serialize(*r);
-  // Checkpoints are signed per commit, so the damage is pinned to entry 2.
-  EXPECT_EQ((*r)["first_bad_entry"].to_number<uint64_t>(), 2u) << json::serialize(*r);
+  // Checkpoints are signed per commit, so the damage is pinned to that entry.
+  EXPECT_EQ((*r)["first_bad_entry"].to_number<int64_t>(), seq) << json::serialize(*r);
 }
 
 }  // namespace
