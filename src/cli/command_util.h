@@ -62,5 +62,8 @@ void RegisterAdminCommands(CLI::App& app, int* exit_code);
 void RegisterAssetCommands(CLI::App& app, int* exit_code);
 void RegisterJobCommands(CLI::App& app, int* exit_code);
 void RegisterAuditCommands(CLI::App& app, int* exit_code, OfflineAuditVerify offline_verify);
+// custody policy …; the server-less `authorize` and `check-parse` come from policy_local.cc.
+void RegisterPolicyCommands(CLI::App& app, int* exit_code);
+void RegisterPolicyLocalCommands(CLI::App& policy_app, int* exit_code);
 
 }  // namespace custody::cli
