@@ -165,28 +165,6 @@ std::optional<Fn> ConstructorOf(std::string_view type) {
   return std::nullopt;
 }
 
-std::string SchemaTypeText(const SchemaType& t) {
-  switch (t.kind) {
-    case SchemaType::Kind::kBool:
-      return "bool";
-    case SchemaType::Kind::kLong:
-      return "long";
-    case SchemaType::Kind::kString:
-      return "string";
-    case SchemaType::Kind::kEntity:
-      return "(entity of type `" + t.name + "`)";
-    case SchemaType::Kind::kSet:
-      return "set";
-    case SchemaType::Kind::kRecord:
-      return "record";
-    case SchemaType::Kind::kExtension:
-      return t.name;
-    case SchemaType::Kind::kUnknown:
-      break;
-  }
-  return "any";
-}
-
 // ---- JSON → Value -------------------------------------------------------------------------------
 
 Result<Value> ParseValue(const json::value& j, const SchemaType* expected);
@@ -282,9 +260,8 @@ Result<Value> ParsePlain(const json::value& j) {
 }
 
 Error Mismatch(const SchemaType& expected, const json::value& j) {
-  return InvalidArgument("type mismatch: value was expected to have type " +
-                         SchemaTypeText(expected) + ", but it is " + std::string(KindText(j)) +
-                         ": " + JsonText(j));
+  return InvalidArgument("type mismatch: value was expected to have type " + expected.ToString() +
+                         ", but it is " + std::string(KindText(j)) + ": " + JsonText(j));
 }
 
 Result<Value> ParseValue(const json::value& j, const SchemaType* expected) {

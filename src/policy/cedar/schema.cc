@@ -36,6 +36,29 @@ const SchemaType::Attr* SchemaType::FindAttr(std::string_view n) const {
   return nullptr;
 }
 
+std::string SchemaType::ToString() const {
+  const SchemaType& t = *this;
+  switch (t.kind) {
+    case SchemaType::Kind::kBool:
+      return "bool";
+    case SchemaType::Kind::kLong:
+      return "long";
+    case SchemaType::Kind::kString:
+      return "string";
+    case SchemaType::Kind::kEntity:
+      return "(entity of type `" + t.name + "`)";
+    case SchemaType::Kind::kSet:
+      return "set of " + (t.element ? t.element->ToString() : std::string("any"));
+    case SchemaType::Kind::kRecord:
+      return "record";
+    case SchemaType::Kind::kExtension:
+      return t.name;
+    case SchemaType::Kind::kUnknown:
+      break;
+  }
+  return "any";
+}
+
 namespace {
 
 using TypePtr = std::shared_ptr<const SchemaType>;
@@ -782,29 +805,6 @@ const TypePtr& EmptyRecord() {
   return kEmpty;
 }
 
-// How a value's type is named in conformance errors.
-std::string TypeText(const SchemaType& t) {
-  switch (t.kind) {
-    case SchemaType::Kind::kBool:
-      return "bool";
-    case SchemaType::Kind::kLong:
-      return "long";
-    case SchemaType::Kind::kString:
-      return "string";
-    case SchemaType::Kind::kEntity:
-      return "(entity of type `" + t.name + "`)";
-    case SchemaType::Kind::kSet:
-      return "set of " + (t.element ? TypeText(*t.element) : std::string("any"));
-    case SchemaType::Kind::kRecord:
-      return "record";
-    case SchemaType::Kind::kExtension:
-      return t.name;
-    case SchemaType::Kind::kUnknown:
-      break;
-  }
-  return "any";
-}
-
 std::string ValueTypeText(const Value& v) {
   if (v.is(Type::kEntity)) return "(entity of type `" + v.as_entity().type + "`)";
   return std::string(TypeName(v.type()));
@@ -1164,7 +1164,7 @@ Status Schema::CheckEntity(const Entity& entity) const {
     if (!Conforms(value, *a->type))
       return InvalidArgument("in attribute `" + name + "` on `" + uid.ToString() +
                              "`, type mismatch: value was expected to have type " +
-                             TypeText(*a->type) + ", but it actually has type " +
+                             a->type->ToString() + ", but it actually has type " +
                              ValueTypeText(value) + ": `" + value.ToCedar() + "`");
   }
   for (const auto& [name, value] : entity.tags) {
@@ -1175,7 +1175,7 @@ Status Schema::CheckEntity(const Entity& entity) const {
     if (!Conforms(value, *info.tags))
       return InvalidArgument("in tag `" + name + "` on `" + uid.ToString() +
                              "`, type mismatch: value was expected to have type " +
-                             TypeText(*info.tags) + ", but it actually has type " +
+                             info.tags->ToString() + ", but it actually has type " +
                              ValueTypeText(value) + ": `" + value.ToCedar() + "`");
   }
   for (const EntityUid& parent : entity.parents)

@@ -35,6 +35,8 @@ struct SchemaType {
   };
   std::vector<Attr> attrs;  // kRecord
   const Attr* FindAttr(std::string_view n) const;
+  // How the type is named in error messages: "long", "set of string", "(entity of type `T`)".
+  std::string ToString() const;
 };
 
 class Schema {
