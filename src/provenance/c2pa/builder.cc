@@ -1,0 +1,2 @@
+// Being written (issue 4): see builder.h.
+#include "provenance/c2pa/builder.h"
