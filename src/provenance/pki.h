@@ -4,7 +4,10 @@
 // Layout under <data_dir>/pki/ (directory 0700, files 0600, written atomically):
 //   signer.chain.pem   the signing certificate, then intermediates (PEM)
 //   signer.key.wrapped the signing key's PKCS#8 DER, wrapped by the master key with context
-//                      "custody.pki.signer-key"
+//                      "custody.pki.signer-key". A key larger than MasterKey::kMaxWrappedKeySize
+//                      (RSA) is sealed instead as 0xE5 || u16 BE n || a wrapped 32-byte data key
+//                      (n bytes, same context) || one secretstream (header + final chunk, the
+//                      context as associated data) holding the DER.
 //   trust.pem          the trust bundle to hand to downstream validators (the root(s))
 //   root.key.wrapped   (pki init only) the studio root CA's key, wrapped with context
 //                      "custody.pki.root-key", kept to issue a new signing certificate later
@@ -72,21 +75,30 @@ PkiPaths PkiPathsFor(const std::filesystem::path& data_dir);
 
 // Creates the studio's root CA (P-256, CA:TRUE, KU keyCertSign+cRLSign, SKI) and a signing
 // certificate issued by it with the C2PA profile: v3, CA:FALSE, KU digitalSignature (critical),
-// AKI + SKI, EKU c2pa-kp-claimSigning + emailProtection, validity from now-1h. kAlreadyExists if an
-// identity exists and !options.force.
+// AKI + SKI, EKU c2pa-kp-claimSigning + emailProtection, validity from now-1h (the signer's ends
+// no later than the root's). Serials are 16 random bytes from `random`. kAlreadyExists if an
+// identity exists (signer.chain.pem, written last) and !options.force; kInvalidArgument for another
+// algorithm, an empty or over 64-byte organization/common name, or a validity outside 1..36500
+// days. Each file is replaced atomically (keys first, the chain last).
 Status PkiInit(const std::filesystem::path& data_dir, const crypto::MasterKey& master,
                Random& random, const Clock& clock, const PkiInitOptions& options);
 
 // Installs an organisation's chain and key: the key must match the leaf, and the leaf must meet
 // the C2PA profile (CheckSigningCertificate, valid now). `trust_pem`, if not empty, becomes
 // trust.pem (the roots downstream validators should anchor on); otherwise the chain's last
-// certificate is used when it is self-signed. kInvalidArgument with the profile issues otherwise.
+// certificate is used when it is self-signed. kInvalidArgument with the profile issues otherwise
+// (the message lists them; details()["issues"] holds [{code, explanation}]), and also when the
+// chain does not lead to that trust bundle. Replaces an existing identity: a self-signed root at
+// the end of the chain is not kept in signer.chain.pem, trust.pem is removed when there is no
+// trust bundle, and root.key.wrapped from an earlier `pki init` is removed (it no longer issues
+// the signing certificate).
 Status PkiImport(const std::filesystem::path& data_dir, const crypto::MasterKey& master,
                  Random& random, const Clock& clock, std::string_view chain_pem,
                  std::span<const uint8_t> key, std::string_view trust_pem);
 
 // Loads the signing credential. kNotFound if PKI has not been set up; kDataLoss if the wrapped key
-// cannot be unwrapped; kPermissionDenied if the key file is accessible to others.
+// cannot be unwrapped or does not match the stored chain; kPermissionDenied if the key file is
+// accessible to others.
 Result<std::shared_ptr<SigningCredential>> LoadSigningCredential(
     const std::filesystem::path& data_dir, const crypto::MasterKey& master);
 

@@ -38,7 +38,8 @@ enum class Type {
   kBool,       // simple values 20, 21
   kNull,       // simple value 22
   kUndefined,  // simple value 23
-  kFloat,      // half, single or double (decoded to double; encoded as double)
+  kFloat,      // half, single or double (decoded to double; encoded in the shortest of the three
+               // that keeps the value exactly, NaN as f97e00: RFC 8949 preferred serialization)
 };
 
 class Value;
@@ -119,6 +120,11 @@ struct DecodeLimits {
 
 // Decodes exactly one data item that fills all of `data` (trailing bytes are an error).
 // Indefinite-length strings, arrays and maps are accepted (C2PA does not write them, others may).
+// Simple values other than false, true, null and undefined (e.g. simple(16)) are rejected: Value
+// cannot hold them and C2PA never uses them. Text must be valid UTF-8 (no overlongs, surrogates
+// or code points above U+10FFFF; a chunk of an indefinite text string must be valid by itself).
+// A declared array/map count larger than the remaining input could hold is rejected before any
+// allocation, so memory stays proportional to the input (and to limits.max_items).
 // Errors are kInvalidArgument with a message naming the byte offset where decoding failed.
 Result<Value> Decode(std::span<const uint8_t> data, const DecodeLimits& limits = {});
 
@@ -134,7 +140,8 @@ inline size_t EncodedBytesSize(size_t length) { return EncodedHeadSize(length) +
 // A JSON view for reports (`custody verify --json`, the API): integers as numbers (beyond the
 // int64/uint64 range as strings), text as strings, byte strings as base64 strings, tag 0 / tag 1
 // dates as their inner value, other tags as {"tag": n, "value": v}, maps with non-text keys get
-// the key's JSON serialization as the member name, floats as numbers (NaN/Inf as strings).
+// the key's diagnostic notation as the member name ("1", "-7", "[1, 2]"; duplicate names keep the
+// first), floats as numbers (NaN/Inf as strings), undefined as null.
 boost::json::value ToJson(const Value& value);
 
 // A compact diagnostic notation (RFC 8949 §8) for test failures and debugging, e.g.

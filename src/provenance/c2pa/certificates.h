@@ -67,7 +67,11 @@ enum class ChainTrust {
   kInvalid,    // a certificate in the chain is malformed or a signature in the path fails
 };
 // Builds a path from chain[0] through chain[1..] to one of settings.anchors, checking signatures
-// and validity at `at`. A self-signed leaf is trusted only if it is itself an anchor.
+// and validity at `at`. A self-signed leaf is trusted only if it is itself an anchor; any
+// certificate (an intermediate, the leaf) may be an anchor. No EKU/purpose check here (that is
+// CheckSigningCertificate's). A path that exists but is not valid at `at` is kUntrusted; a bad
+// signature, a non-CA issuer, a path-length or name-constraint violation or an unknown critical
+// extension in the path is kInvalid.
 ChainTrust VerifyCertificateChain(std::span<const Bytes> chain, const TrustSettings& settings,
                                   TimePoint at);
 

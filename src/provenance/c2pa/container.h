@@ -30,8 +30,10 @@ enum class AssetFormat { kUnknown, kJpeg, kPng, kWav, kWebp, kBmff };
 // From the first bytes (magic numbers), not the file name.
 AssetFormat DetectFormat(std::span<const uint8_t> data);
 std::string_view FormatName(AssetFormat f);  // "jpeg", "png", "wav", "webp", "bmff", "unknown"
-// "image/jpeg", "image/png", "audio/wav", "image/webp", "video/mp4" (for BMFF: by ftyp brand,
-// "video/quicktime" for qt, "audio/mp4" for M4A, "image/heif" for heic/mif1, else video/mp4).
+// "image/jpeg", "image/png", "audio/wav", "image/webp", "video/mp4" (for BMFF: by ftyp major
+// brand, "video/quicktime" for qt, "audio/mp4" for M4A/M4B/M4P, "image/heif" for heic/mif1 and
+// the other HEIF brands, "image/avif" for avif/avis, else video/mp4); "application/octet-stream"
+// for an unknown format.
 std::string MediaTypeOf(std::span<const uint8_t> data);
 
 // A byte range of the file.
@@ -43,13 +45,19 @@ struct ByteRange {
 
 // The manifest store found in a file.
 struct FoundStore {
-  Bytes jumbf;                    // the reassembled JUMBF (for JPEG: APP11 payloads joined)
-  std::vector<ByteRange> blocks;  // where the store's container units sit in the file
+  Bytes jumbf;  // the reassembled JUMBF (for JPEG: APP11 payloads joined)
+  // Where the store's container units sit in the file, units that touch merged into one range:
+  // JPEG the APP11 segments (markers included), PNG the whole caBX chunk, RIFF the C2PA chunk's
+  // header and data (not its pad byte), BMFF the whole uuid box. For the data-hash formats this is
+  // what a correct exclusion list covers.
+  std::vector<ByteRange> blocks;
 };
 
 // The manifest store embedded in `data`, or nullopt if there is none. kInvalidArgument if the
-// container is malformed or the store's units are inconsistent (e.g. JPEG APP11 sequence gaps).
-// kUnimplemented-like cases (an unknown format) are kUnsupportedMedia.
+// container is malformed or the store's units are inconsistent (e.g. JPEG APP11 sequence gaps,
+// a truncated store, more than one store). An unknown format is kUnsupportedMedia.
+// JPEG: only markers before the first SOS are read; among several JUMBF box instances the store
+// is the one whose `jumd` is labelled "c2pa". BMFF: the uuid box whose purpose is "manifest".
 Result<std::optional<FoundStore>> ReadManifestStore(std::span<const uint8_t> data);
 
 // A file prepared to receive a manifest store of a fixed size: `bytes` is the asset with any
@@ -74,15 +82,21 @@ struct Embedding {
 };
 
 // Strips any manifest store from `asset` and reserves room for `jumbf_size` bytes of JUMBF.
-// kUnsupportedMedia for an unknown format; kInvalidArgument for a malformed container.
+// kUnsupportedMedia for an unknown format; kInvalidArgument for a malformed container, a
+// `jumbf_size` below 8 (a JUMBF box header) or one the format cannot hold (JPEG: 65535 segments of
+// 64000 bytes; PNG: 2^31-1; RIFF and BMFF: 32-bit sizes), or (BMFF) a 32-bit chunk offset that
+// would overflow. RemoveManifestStore(PrepareEmbedding(x) after Write) == RemoveManifestStore(x).
 Result<Embedding> PrepareEmbedding(std::span<const uint8_t> asset, size_t jumbf_size);
 
 // Writes the final store into the prepared space (JPEG: split across the APP11 segments with the
-// repeated 8-byte box header; PNG: CRC updated). `jumbf.size()` must equal `jumbf_size`.
+// repeated 8-byte box header; PNG: CRC updated). `jumbf.size()` must equal `jumbf_size`, and the
+// store must be one JUMBF box of exactly that size whose `jumd` is labelled "c2pa" (so that
+// ReadManifestStore finds it again); otherwise kInvalidArgument and nothing is written.
 Status WriteManifestStore(Embedding& embedding, std::span<const uint8_t> jumbf);
 
 // `asset` without any manifest store (for re-signing and for scrubbing). Unchanged bytes when the
-// file has none.
+// file has none. RIFF: the RIFF size is fixed; BMFF: every C2PA uuid box goes and the file offsets
+// are shifted back. Fails (as PrepareEmbedding does) on every file ReadManifestStore rejects.
 Result<Bytes> RemoveManifestStore(std::span<const uint8_t> asset);
 
 // SHA-256 over `data` minus `exclusions` (c2pa.hash.data). kInvalidArgument if an exclusion runs

@@ -86,10 +86,23 @@ struct Sign1 {
   cbor::Value protected_header;
   cbor::Value unprotected_header;
   Bytes signature;
-  // The RFC 3161 TimeStampToken (DER ContentInfo) from sigTst2 (version 2) or sigTst (version 1;
-  // there the token signs the payload rather than the signature).
+  // The RFC 3161 TimeStampToken (DER ContentInfo) from sigTst2 (version 2) or sigTst (version 1).
+  // Found empirically on the fixtures (all imprints SHA-256; ReadTimestampToken also accepts
+  // SHA-384/512), and the same as c2pa-rs's validate_cose_tst_info:
+  //  - v2 (CACA.jpg): the imprint covers TimestampImprintInput(protected, signature), i.e.
+  //    ["CounterSignature", protected, h'', bstr(<CBOR bstr of the signature>)].
+  //  - v1 (C.jpg, CA.jpg): the imprint covers TimestampImprintInputV1(protected, claim), i.e.
+  //    ["CounterSignature", protected, h'', claim bytes] -- the claim, not the signature; neither
+  //    SHA-256(claim) nor SHA-256(SigStructure) match. In v1 the `val` holds the whole
+  //    TimeStampResp (status + token); ParseSign1 extracts the token, so this is a ContentInfo
+  //    in both versions.
+  // TimestampImprintInputFor(sign1, claim) picks the right input for the version.
   std::optional<Bytes> timestamp_token;
-  int timestamp_version = 0;     // 0 none, 1 sigTst, 2 sigTst2
+  int timestamp_version = 0;         // 0 none, 1 sigTst, 2 sigTst2
+  size_t timestamp_token_count = 0;  // entries in tstTokens (C2PA allows exactly one)
+  // Set when sigTst/sigTst2 is present but not {"tstTokens": [{"val": bstr}, ...]}; the claim
+  // signature itself can still be checked (c2pa-rs then reports timeStamp.malformed).
+  std::optional<std::string> timestamp_malformed;
   bool payload_detached = true;  // payload was nil
 };
 
@@ -104,6 +117,15 @@ Bytes SigStructure(std::span<const uint8_t> protected_bytes, std::span<const uin
 // ["CounterSignature", protected, h'', <bstr of the signature>] (notes §2.6).
 Bytes TimestampImprintInput(std::span<const uint8_t> protected_bytes,
                             std::span<const uint8_t> signature);
+
+// The bytes a v1 timestamp (sigTst, deprecated, never written) imprints: CBOR
+// ["CounterSignature", protected, h'', claim_bytes].
+Bytes TimestampImprintInputV1(std::span<const uint8_t> protected_bytes,
+                              std::span<const uint8_t> claim_bytes);
+
+// What `sign1.timestamp_token` must imprint, by sign1.timestamp_version (see Sign1); empty when
+// there is no timestamp.
+Bytes TimestampImprintInputFor(const Sign1& sign1, std::span<const uint8_t> claim_bytes);
 
 // Verifies `sign1.signature` over SigStructure(protected, claim_bytes) with the public key of
 // the leaf certificate x5chain[0]. Returns true/false; an Error only when the key or the

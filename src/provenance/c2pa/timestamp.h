@@ -31,7 +31,9 @@ struct TimestampInfo {
 
 // Parses `token` and checks its imprint against `imprint_input` and its CMS signature against the
 // signer certificate it carries (trust in that certificate is the caller's: certificates.h).
-// kInvalidArgument if the token cannot be parsed.
+// `token` may also be a whole DER TimeStampResp (v1 sigTst keeps one), read as the token inside.
+// kInvalidArgument if the token cannot be parsed (kUnavailable for a TimeStampResp whose status
+// is not granted).
 Result<TimestampInfo> ReadTimestampToken(std::span<const uint8_t> token,
                                          std::span<const uint8_t> imprint_input);
 
