@@ -5,7 +5,7 @@
 //     VerifyManifestOnly and every claim URI through ResolveUri.
 // Besides "no crash, no over-read, no UB, no unbounded allocation" it checks the verifier's
 // contracts: a report with failures (other than signingCredential.untrusted) is never Valid or
-// Trusted, Trusted needs signingCredential.trusted, and ToJson always serializes.
+// Trusted, nothing is Trusted without trust anchors, and ToJson always serializes.
 #include <boost/json.hpp>
 #include <cstddef>
 #include <cstdint>
