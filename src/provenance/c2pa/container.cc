@@ -3,6 +3,8 @@
 // arithmetic so that hostile lengths can neither overflow nor read past the end.
 #include "provenance/c2pa/container.h"
 
+#include <sys/mman.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -25,6 +27,24 @@ Error Malformed(std::string_view format, uint64_t offset, std::string_view what)
 
 }  // namespace container_internal
 
+namespace container_internal {
+
+void ReserveOutput(Bytes& out, size_t capacity) {
+  out.reserve(capacity);
+  constexpr size_t kHugePage = size_t{2} << 20;
+  if (capacity < 8 * kHugePage) return;
+  // Only the 2 MiB-aligned interior of the allocation: the advice applies to whole pages.
+  const auto begin = reinterpret_cast<uintptr_t>(out.data());
+  const uintptr_t first = (begin + kHugePage - 1) & ~(kHugePage - 1);
+  const uintptr_t last = (begin + capacity) & ~(kHugePage - 1);
+  if (last > first) {
+    // Advice only: a kernel without THP says EINVAL and the copy simply takes 4 KiB pages.
+    (void)madvise(reinterpret_cast<void*>(first), last - first, MADV_HUGEPAGE);
+  }
+}
+
+}  // namespace container_internal
+
 namespace {
 
 using container_internal::AppendUBe;
@@ -34,6 +54,7 @@ using container_internal::ReadU16Be;
 using container_internal::ReadU32Be;
 using container_internal::ReadU32Le;
 using container_internal::ReadU64Be;
+using container_internal::ReserveOutput;
 using container_internal::WriteU32Le;
 using container_internal::WriteUBe;
 
@@ -298,7 +319,7 @@ Result<Embedding> PrepareJpeg(std::span<const uint8_t> asset, size_t jumbf_size)
     block.resize(block.size() + repeat + chunk, 0);
   }
   e.exclusions.push_back({at, block.size()});
-  e.bytes.reserve(stripped.size() + block.size());
+  ReserveOutput(e.bytes, stripped.size() + block.size());
   e.bytes.assign(stripped.begin(), stripped.begin() + at);
   e.bytes.insert(e.bytes.end(), block.begin(), block.end());
   e.bytes.insert(e.bytes.end(), stripped.begin() + at, stripped.end());
@@ -393,7 +414,7 @@ Result<Embedding> PreparePng(std::span<const uint8_t> asset, size_t jumbf_size) 
   e.format = AssetFormat::kPng;
   e.jumbf_size = jumbf_size;
   const size_t at = layout.ihdr_end;
-  e.bytes.reserve(stripped.size() + 12 + jumbf_size);
+  ReserveOutput(e.bytes, stripped.size() + 12 + jumbf_size);
   e.bytes.assign(stripped.begin(), stripped.begin() + at);
   AppendUBe(e.bytes, jumbf_size, 4);
   e.bytes.insert(e.bytes.end(), {'c', 'a', 'B', 'X'});
@@ -483,7 +504,7 @@ Result<Embedding> PrepareRiff(std::span<const uint8_t> asset, AssetFormat format
   e.format = format;
   e.jumbf_size = jumbf_size;
   const size_t at = layout.riff_end;
-  e.bytes.reserve(stripped.size() + 8 + jumbf_size + pad);
+  ReserveOutput(e.bytes, stripped.size() + 8 + jumbf_size + pad);
   e.bytes.assign(stripped.begin(), stripped.begin() + at);
   e.bytes.insert(e.bytes.end(), {'C', '2', 'P', 'A', 0, 0, 0, 0});
   WriteU32Le(&e.bytes[at + 4], static_cast<uint32_t>(jumbf_size));

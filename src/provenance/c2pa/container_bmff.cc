@@ -358,7 +358,7 @@ Result<Bytes> Rewrite(std::span<const uint8_t> d, std::vector<ByteRange> removed
   RETURN_IF_ERROR(collector.Walk(0, d.size(), 0, ""));
 
   Bytes out;
-  out.reserve(d.size() - removed_total + insert.size());
+  ReserveOutput(out, d.size() - removed_total + insert.size());
   size_t pos = 0;
   auto copy_to = [&](size_t end) {
     if (!insert.empty() && pos <= insert_at && insert_at <= end) {

@@ -55,6 +55,12 @@ inline bool HasFourCC(std::span<const uint8_t> d, size_t pos, std::string_view c
 Error Malformed(std::string_view format, uint64_t offset, std::string_view what);
 
 // BMFF (container_bmff.cc).
+// Reserves `capacity` bytes for an output file image. Large outputs (a signed video) are fresh
+// memory mappings whose 4 KiB page faults cost as much as hashing the file; the buffer is
+// advised to use transparent huge pages (where the kernel allows it), which makes the copy into
+// it several times cheaper.
+void ReserveOutput(Bytes& out, size_t capacity);
+
 Result<std::optional<FoundStore>> ReadBmffStore(std::span<const uint8_t> data);
 Result<Bytes> RemoveBmffStore(std::span<const uint8_t> data);
 Result<Embedding> PrepareBmff(std::span<const uint8_t> data, size_t jumbf_size);
