@@ -599,7 +599,8 @@ void Api::RegisterRoutes() {
          return SendJson(c, 201,
                          json::object{{"publication", wf::PublicationJson(r.publication)},
                                       {"export_asset", AssetJson(r.export_asset)},
-                                      {"metadata_removed", std::move(removed)}});
+                                      {"metadata_removed", std::move(removed)},
+                                      {"manifest", r.manifest_label}});
        }},
       {"GET", "/v1/publications/{id}", "publications.get", "read",
        [this](Call& c) -> Status {
@@ -753,6 +754,25 @@ void Api::RegisterRoutes() {
          ASSIGN_OR_RETURN(PolicySetRecord p,
                           workflow_.RollbackPolicies(c.who(), *version, comment.value_or("")));
          return SendJson(c, 200, wf::PolicySetJson(p, p.version, /*with_files=*/true));
+       }},
+
+      // ---- Content Credentials ----------------------------------------------------------
+      {"POST", "/v1/verify", "credentials.verify", "verify",
+       [this](Call& c) -> Status {
+         c.req.set_body_limit(workflow_.options().max_upload_bytes);
+         RequestBody body(c.req);
+         ASSIGN_OR_RETURN(wf::VerifyResult r, workflow_.Verify(c.who(), body));
+         const ContentCredentials& cred = r.verified.credentials;
+         ASSIGN_OR_RETURN(json::object o, ParseJsonObject(cred.report_json));
+         o["state"] = std::string(Name(cred.state));
+         o["active_manifest"] = cred.active_manifest.empty() ? json::value(nullptr)
+                                                             : json::value(cred.active_manifest);
+         json::array failures;
+         for (const auto& f : cred.failures) failures.emplace_back(f);
+         o["failures"] = std::move(failures);
+         o["sha256"] = r.sha256;
+         o["size"] = r.size;
+         return SendJson(c, 200, std::move(o));
        }},
 
       // ---- decisions for other systems --------------------------------------------------

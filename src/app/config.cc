@@ -64,7 +64,45 @@ Result<Duration> ParseDuration(std::string_view s) {
   return InvalidArgument("duration '" + std::string(s) + "' must end in s, m, h or d");
 }
 
+Status ParseHttpUrl(std::string_view url, std::string* base, std::string* target) {
+  constexpr std::string_view kScheme = "http://";
+  if (url.rfind("https://", 0) == 0)
+    return InvalidArgument("only http:// URLs are supported for the time-stamp authority (" +
+                           std::string(url.substr(0, 200)) +
+                           "): RFC 3161 responses are signed, TLS adds nothing");
+  if (url.rfind(kScheme, 0) != 0)
+    return InvalidArgument("a URL must start with http:// (got '" +
+                           std::string(url.substr(0, 200)) + "')");
+  std::string_view rest = url.substr(kScheme.size());
+  size_t slash = rest.find('/');
+  std::string_view authority = rest.substr(0, slash);
+  if (authority.empty() || authority.find('@') != std::string_view::npos ||
+      authority.find_first_of(" \t\r\n") != std::string_view::npos)
+    return InvalidArgument("bad host in URL '" + std::string(url.substr(0, 200)) + "'");
+  *base = std::string(kScheme) + std::string(authority);
+  *target = slash == std::string_view::npos ? "/" : std::string(rest.substr(slash));
+  if (target->find_first_of(" \t\r\n#") != std::string::npos)
+    return InvalidArgument("bad path in URL '" + std::string(url.substr(0, 200)) + "'");
+  return OkStatus();
+}
+
 namespace {
+
+// A comma-separated list of names, spaces around them ignored.
+std::set<std::string, std::less<>> NameList(const std::string& v) {
+  std::set<std::string, std::less<>> out;
+  size_t start = 0;
+  while (start <= v.size()) {
+    size_t end = v.find(',', start);
+    if (end == std::string::npos) end = v.size();
+    std::string name = v.substr(start, end - start);
+    while (!name.empty() && name.front() == ' ') name.erase(0, 1);
+    while (!name.empty() && name.back() == ' ') name.pop_back();
+    if (!name.empty()) out.insert(name);
+    start = end + 1;
+  }
+  return out;
+}
 
 // One setting, reachable from TOML ("section.key"), the environment (CUSTODY_SECTION_KEY) and
 // sometimes a flag. Values arrive as strings.
@@ -167,17 +205,33 @@ const std::map<std::string, Setter>& Settings() {
       {"engines.external",
        [](const std::string& v, Config* c) -> Status {
          // A comma-separated list of engine names.
-         c->external_engines.clear();
-         size_t start = 0;
-         while (start <= v.size()) {
-           size_t end = v.find(',', start);
-           if (end == std::string::npos) end = v.size();
-           std::string name = v.substr(start, end - start);
-           while (!name.empty() && name.front() == ' ') name.erase(0, 1);
-           while (!name.empty() && name.back() == ' ') name.pop_back();
-           if (!name.empty()) c->external_engines.insert(name);
-           start = end + 1;
+         c->external_engines = NameList(v);
+         return OkStatus();
+       }},
+      {"engines.generative",
+       [](const std::string& v, Config* c) -> Status {
+         c->generative_engines = NameList(v);
+         return OkStatus();
+       }},
+      {"c2pa.tsa_url",
+       [](const std::string& v, Config* c) -> Status {
+         if (!v.empty()) {
+           std::string base, target;
+           RETURN_IF_ERROR(ParseHttpUrl(v, &base, &target));
          }
+         c->c2pa_tsa_url = v;
+         return OkStatus();
+       }},
+      {"c2pa.trust_bundle",
+       [](const std::string& v, Config* c) {
+         c->c2pa_trust_bundle = v;
+         return OkStatus();
+       }},
+      {"c2pa.max_verify_bytes",
+       [](const std::string& v, Config* c) -> Status {
+         ASSIGN_OR_RETURN(int64_t n, ToInt(v, "c2pa.max_verify_bytes"));
+         if (n < 1) return InvalidArgument("c2pa.max_verify_bytes must be positive");
+         c->c2pa_max_verify_bytes = uint64_t(n);
          return OkStatus();
        }},
       {"maintenance.interval",
@@ -254,8 +308,8 @@ Status ApplyEnvironment(const std::map<std::string, std::string>& env, Config* c
     for (char& ch : key) ch = char(std::tolower(static_cast<unsigned char>(ch)));
     // CUSTODY_REVIEW_WINDOW → review.window; only the first '_' after a section is a dot.
     std::string dotted = key;
-    for (const char* section :
-         {"http_", "review_", "export_", "auth_", "jobs_", "audit_", "maintenance_"}) {
+    for (const char* section : {"http_", "review_", "export_", "auth_", "jobs_", "audit_",
+                                "maintenance_", "engines_", "c2pa_"}) {
       if (key.rfind(section, 0) == 0) {
         dotted = key;
         dotted[std::string(section).size() - 1] = '.';
@@ -279,6 +333,18 @@ std::map<std::string, std::string> CustodyEnvironment() {
     out.emplace(std::string(kv.substr(0, eq)), std::string(kv.substr(eq + 1)));
   }
   return out;
+}
+
+Result<Config> LoadConfig(const std::string& config_file, const std::string& data) {
+  Config config;
+  std::string file = config_file;
+  std::filesystem::path data_dir = data.empty() ? config.data_dir : std::filesystem::path(data);
+  if (file.empty() && std::filesystem::exists(data_dir / "custody.toml"))
+    file = (data_dir / "custody.toml").string();
+  if (!file.empty()) RETURN_IF_ERROR(ApplyTomlFile(file, &config));
+  RETURN_IF_ERROR(ApplyEnvironment(CustodyEnvironment(), &config));
+  if (!data.empty()) config.data_dir = data;
+  return config;
 }
 
 }  // namespace custody::app

@@ -39,6 +39,14 @@ struct Config {
   // engines.external: names of engines that send inputs outside the studio (model egress policy).
   std::set<std::string, std::less<>> external_engines;
   bool scrub_keep_icc = true;
+  // engines.generative: edit engines whose output is generative AI (their edits are marked
+  // compositeWithTrainedAlgorithmicMedia in Content Credentials).
+  std::set<std::string, std::less<>> generative_engines;
+
+  // Content Credentials (C2PA).
+  std::string c2pa_tsa_url;  // c2pa.tsa_url: an RFC 3161 time-stamp authority (http://), optional
+  std::filesystem::path c2pa_trust_bundle;  // c2pa.trust_bundle: extra PEM anchors (verification)
+  uint64_t c2pa_max_verify_bytes = uint64_t(256) << 20;  // c2pa.max_verify_bytes
 
   // Jobs.
   int workers = 2;
@@ -60,6 +68,10 @@ Result<std::vector<workflow::Destination>> ParseDestinations(std::string_view sp
 Status ParseListen(std::string_view spec, Config* config);
 // Parses durations such as "90s", "15m", "12h", "7d".
 Result<Duration> ParseDuration(std::string_view s);
+// Splits an "http://host[:port]/path" URL (a time-stamp authority's) into the client's base URL
+// and the request target. Only http: RFC 3161 responses are signed, so TLS adds nothing, and the
+// project's HTTP client speaks plain HTTP only.
+Status ParseHttpUrl(std::string_view url, std::string* base, std::string* target);
 
 // Applies a TOML file (see docs/operations.md for the keys). Unknown keys are errors.
 Status ApplyTomlFile(const std::filesystem::path& file, Config* config);
@@ -67,5 +79,10 @@ Status ApplyTomlFile(const std::filesystem::path& file, Config* config);
 Status ApplyEnvironment(const std::map<std::string, std::string>& env, Config* config);
 // The process environment's CUSTODY_* variables.
 std::map<std::string, std::string> CustodyEnvironment();
+
+// The configuration of `custody serve` and of the local commands (pki): defaults, then the TOML
+// file (`config_file`, else DATA/custody.toml when it exists), then the CUSTODY_* environment,
+// then `data` (--data) when not empty.
+Result<Config> LoadConfig(const std::string& config_file, const std::string& data);
 
 }  // namespace custody::app

@@ -1,18 +1,23 @@
 #include "app/server.h"
 
+#include <fstream>
 #include <ostream>
+#include <sstream>
 
 #include "api/api.h"
 #include "audit/audit_log.h"
 #include "blob/fs_blob_store.h"
 #include "crypto/master_key.h"
 #include "crypto/signing_key.h"
+#include "http/client.h"
 #include "http/server.h"
 #include "identity/identity.h"
 #include "jobs/engines/builtin_engines.h"
 #include "jobs/worker_pool.h"
 #include "media/media.h"
 #include "policy/cedar_authorizer.h"
+#include "provenance/c2pa/certificates.h"
+#include "provenance/pki.h"
 #include "store/store.h"
 #include "workflow/workflow.h"
 
@@ -79,6 +84,17 @@ Result<audit::NoteSigner> MakeSigner(const crypto::SigningKey& key, const std::s
   return audit::NoteSigner::Create(origin, key.secret_key());
 }
 
+std::string ReadTextFile(const fs::path& p, Status* status) {
+  std::ifstream in(p, std::ios::binary);
+  if (!in) {
+    *status = Error(ErrorCode::kNotFound, "cannot read " + p.string());
+    return "";
+  }
+  std::ostringstream s;
+  s << in.rdbuf();
+  return s.str();
+}
+
 Result<std::unique_ptr<Store>> OpenStore(const fs::path& data) {
   SqliteOptions so;
   so.path = (data / "custody.db").string();
@@ -86,6 +102,85 @@ Result<std::unique_ptr<Store>> OpenStore(const fs::path& data) {
 }
 
 }  // namespace
+
+Result<std::unique_ptr<crypto::MasterKey>> OpenMasterKey(const fs::path& data_dir, Random& random,
+                                                         bool create) {
+  if (create) RETURN_IF_ERROR(EnsureDir(data_dir));
+  ASSIGN_OR_RETURN(OpenedKeys keys, OpenKeys(data_dir, random, create));
+  return std::move(keys.master);
+}
+
+Result<provenance::cose::TimestampTransport> MakeTimestampTransport(const std::string& url) {
+  std::string base, target;
+  RETURN_IF_ERROR(ParseHttpUrl(url, &base, &target));
+  return provenance::cose::TimestampTransport(
+      [base, target](std::span<const uint8_t> request) -> Result<Bytes> {
+        // One client per request: exports run concurrently and HttpClient is not thread-safe.
+        http::ClientOptions o;
+        o.connect_timeout = std::chrono::seconds(10);
+        o.read_timeout = std::chrono::seconds(30);
+        o.write_timeout = std::chrono::seconds(30);
+        o.max_body_bytes = 1 << 20;  // a TimeStampResp is a few kilobytes
+        o.user_agent = "custody-tsa";
+        http::HttpClient client(base, o);
+        RETURN_IF_ERROR(client.status());
+        auto r = client.Send(
+            "POST", target,
+            {{"Content-Type", "application/timestamp-query"},
+             {"Accept", "application/timestamp-reply"}},
+            std::string_view(reinterpret_cast<const char*>(request.data()), request.size()));
+        if (!r.ok())
+          return Error(ErrorCode::kUnavailable,
+                       "time-stamp authority " + base + ": " + r.error().message());
+        if (r->status != 200)
+          return Error(ErrorCode::kUnavailable, "time-stamp authority " + base + " answered HTTP " +
+                                                    std::to_string(r->status));
+        return Bytes(r->body.begin(), r->body.end());
+      });
+}
+
+Result<ContentCredentialsSetup> LoadContentCredentials(const Config& config,
+                                                       const crypto::MasterKey& master,
+                                                       std::ostream& out, const Clock& clock,
+                                                       Random& random) {
+  ContentCredentialsSetup setup;
+  const fs::path& data = config.data_dir;
+  auto credential = provenance::LoadSigningCredential(data, master);
+  if (!credential.ok() && credential.error().code() == ErrorCode::kNotFound) {
+    // A fresh data directory: the studio gets its own root and signing certificate, so exports
+    // carry Content Credentials from the first run (custody pki import replaces them).
+    RETURN_IF_ERROR(provenance::PkiInit(data, master, random, clock, {}));
+    out << "Content Credentials: created the studio's signing certificate in "
+        << provenance::PkiPathsFor(data).dir.string()
+        << " (custody pki show; custody pki trust gives validators its root)" << std::endl;
+    credential = provenance::LoadSigningCredential(data, master);
+  }
+  if (!credential.ok())
+    return Error(credential.error().code(),
+                 "Content Credentials signing identity: " + credential.error().message());
+  setup.signer = *credential;
+  // Verification trusts the studio's own roots and the configured extra anchors.
+  auto studio = provenance::ReadTrustBundle(data);
+  if (studio.ok()) {
+    ASSIGN_OR_RETURN(setup.trust, provenance::TrustSettingsFromPem(*studio));
+  } else if (studio.error().code() != ErrorCode::kNotFound) {
+    return studio.error();
+  }
+  if (!config.c2pa_trust_bundle.empty()) {
+    Status read;
+    std::string pem = ReadTextFile(config.c2pa_trust_bundle, &read);
+    RETURN_IF_ERROR(read);
+    auto extra = provenance::ParsePemCertificates(pem);
+    if (!extra.ok())
+      return InvalidArgument("c2pa.trust_bundle " + config.c2pa_trust_bundle.string() + ": " +
+                             extra.error().message());
+    setup.trust.anchors.insert(setup.trust.anchors.end(), extra->begin(), extra->end());
+  }
+  if (!config.c2pa_tsa_url.empty()) {
+    ASSIGN_OR_RETURN(setup.timestamp, MakeTimestampTransport(config.c2pa_tsa_url));
+  }
+  return setup;
+}
 
 Server::Server(std::unique_ptr<Parts> parts) : parts_(std::move(parts)) {}
 
@@ -121,6 +216,10 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, std::ostrea
 
   ASSIGN_OR_RETURN(OpenedKeys keys, OpenKeys(data, random, true));
   p->master = std::move(keys.master);
+  // The signing identity and trust anchors before the database: a configuration mistake (an
+  // unreadable c2pa.trust_bundle) stops the start before the database and the administrator.
+  ASSIGN_OR_RETURN(ContentCredentialsSetup credentials,
+                   LoadContentCredentials(config, *p->master, out, clock, random));
   ASSIGN_OR_RETURN(p->store, OpenStore(data));
   p->blobs = std::make_unique<blob::FsBlobStore>(data / "blobs", data / "tmp", *p->master, random);
   ASSIGN_OR_RETURN(audit::NoteSigner signer, MakeSigner(*keys.audit_key, config.audit_origin));
@@ -191,6 +290,11 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, std::ostrea
   wo.destinations = config.destinations;
   wo.external_engines = config.external_engines;
   wo.scrub.keep_icc = config.scrub_keep_icc;
+  wo.credentials.signer = std::move(credentials.signer);
+  wo.credentials.trust = std::move(credentials.trust);
+  wo.credentials.timestamp = std::move(credentials.timestamp);
+  wo.credentials.generative_edit_engines = config.generative_engines;
+  wo.credentials.max_verify_bytes = config.c2pa_max_verify_bytes;
   p->workflow =
       std::make_unique<workflow::Workflow>(*p->store, *p->blobs, *p->audit, *p->authorizer,
                                            *p->identity, p->engines, p->events, clock, random, wo);

@@ -65,5 +65,7 @@ void RegisterAuditCommands(CLI::App& app, int* exit_code, OfflineAuditVerify off
 // custody policy …; the server-less `authorize` and `check-parse` come from policy_local.cc.
 void RegisterPolicyCommands(CLI::App& app, int* exit_code);
 void RegisterPolicyLocalCommands(CLI::App& policy_app, int* exit_code);
+// custody verify FILE: local verification of Content Credentials (no server).
+void RegisterVerifyCommand(CLI::App& app, int* exit_code);
 
 }  // namespace custody::cli

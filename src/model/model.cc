@@ -53,6 +53,11 @@ constexpr NameTable<ReviewVerdict, 2> kVerdicts{
     {{ReviewVerdict::kApprove, "approve"}, {ReviewVerdict::kReject, "reject"}}};
 constexpr NameTable<PublicationStatus, 2> kPublicationStatuses{
     {{PublicationStatus::kActive, "active"}, {PublicationStatus::kRolledBack, "rolled_back"}}};
+constexpr NameTable<CredentialsState, 4> kCredentialsStates{
+    {{CredentialsState::kNone, "none"},
+     {CredentialsState::kInvalid, "invalid"},
+     {CredentialsState::kValid, "valid"},
+     {CredentialsState::kTrusted, "trusted"}}};
 
 template <typename E, size_t N>
 std::string_view Lookup(const NameTable<E, N>& t, E v) {
@@ -84,6 +89,7 @@ std::string_view Name(JobKind v) { return Lookup(kJobKinds, v); }
 std::string_view Name(JobStatus v) { return Lookup(kJobStatuses, v); }
 std::string_view Name(ReviewVerdict v) { return Lookup(kVerdicts, v); }
 std::string_view Name(PublicationStatus v) { return Lookup(kPublicationStatuses, v); }
+std::string_view Name(CredentialsState v) { return Lookup(kCredentialsStates, v); }
 
 template <>
 Result<PrincipalKind> Parse(std::string_view n) {
@@ -128,6 +134,10 @@ Result<ReviewVerdict> Parse(std::string_view n) {
 template <>
 Result<PublicationStatus> Parse(std::string_view n) {
   return ParseIn(kPublicationStatuses, n, "publication status");
+}
+template <>
+Result<CredentialsState> Parse(std::string_view n) {
+  return ParseIn(kCredentialsStates, n, "credentials state");
 }
 
 std::vector<std::string> UnionLabels(const std::vector<std::string>& a,

@@ -30,6 +30,9 @@ enum class JobKind { kGenerate, kEdit };
 enum class JobStatus { kQueued, kRunning, kSucceeded, kFailed, kCancelled };
 enum class ReviewVerdict { kApprove, kReject };
 enum class PublicationStatus { kActive, kRolledBack };
+// What verifying a file's C2PA Content Credentials found (C2PA 2.2 §14.3 validation states, plus
+// "none" for a file without a manifest store).
+enum class CredentialsState { kNone, kInvalid, kValid, kTrusted };
 
 std::string_view Name(PrincipalKind v);
 std::string_view Name(Role v);
@@ -42,6 +45,7 @@ std::string_view Name(JobKind v);
 std::string_view Name(JobStatus v);
 std::string_view Name(ReviewVerdict v);
 std::string_view Name(PublicationStatus v);
+std::string_view Name(CredentialsState v);
 
 // Parse a wire name; kInvalidArgument lists the accepted names.
 template <typename E>
@@ -68,6 +72,8 @@ template <>
 Result<ReviewVerdict> Parse<ReviewVerdict>(std::string_view name);
 template <>
 Result<PublicationStatus> Parse<PublicationStatus>(std::string_view name);
+template <>
+Result<CredentialsState> Parse<CredentialsState>(std::string_view name);
 
 // ---- Records ---------------------------------------------------------------------------------
 
@@ -119,6 +125,18 @@ struct BlobRecord {
   std::optional<TimePoint> disposed_at;
 };
 
+// The result of verifying an asset's bytes for C2PA Content Credentials when they entered the
+// studio (upload, engine output) or were signed (export).
+struct ContentCredentials {
+  CredentialsState state = CredentialsState::kNone;
+  std::string active_manifest;        // the active manifest's label; "" without a manifest
+  std::vector<std::string> failures;  // the active manifest's failure status codes, in order
+  TimePoint verified_at;
+  // The verifier's whole report (JSON). Written with the asset; asset reads leave it empty, only
+  // ReadTx::GetAssetCredentials returns it.
+  std::string report_json;
+};
+
 struct AssetRecord {
   AssetId id;
   AssetKind kind = AssetKind::kUpload;
@@ -140,6 +158,8 @@ struct AssetRecord {
   std::optional<JobId> generated_by;
   TimePoint created_at;
   TimePoint stage_changed_at;
+  // nullopt: never verified (assets recorded before Content Credentials existed).
+  std::optional<ContentCredentials> credentials;
 };
 
 struct JobInput {

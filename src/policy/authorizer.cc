@@ -5,7 +5,7 @@
 namespace custody::policy {
 namespace {
 
-constexpr std::array<std::pair<Action, std::string_view>, 16> kActions{{
+constexpr std::array<std::pair<Action, std::string_view>, 19> kActions{{
     {Action::kRead, "read"},
     {Action::kUpload, "upload"},
     {Action::kGenerate, "generate"},
@@ -22,6 +22,9 @@ constexpr std::array<std::pair<Action, std::string_view>, 16> kActions{{
     {Action::kPolicyRead, "policy-read"},
     {Action::kPolicyWrite, "policy-write"},
     {Action::kAuthorize, "authorize"},
+    {Action::kVerify, "verify"},
+    {Action::kIncludePromptInCredentials, "include-prompt-in-credentials"},
+    {Action::kIncludeAuthorInCredentials, "include-author-in-credentials"},
 }};
 
 }  // namespace
@@ -48,6 +51,8 @@ const std::vector<Action>& AllActions() {
 }
 
 bool RoleGrants(Role role, Action action) {
+  // Verifying Content Credentials needs a role, any role (00-roles.cedar, permit-verify).
+  if (action == Action::kVerify) return true;
   switch (role) {
     case Role::kCreator:
       return action == Action::kRead || action == Action::kUpload || action == Action::kGenerate ||

@@ -39,6 +39,12 @@ enum class Action {
   kPolicyRead,     // read the active policy set and its history
   kPolicyWrite,    // replace or roll back the active policy set
   kAuthorize,      // ask for a decision about a principal (POST /v1/authorize)
+  kVerify,         // verify a file's C2PA Content Credentials (POST /v1/verify)
+  // Decided inside an export, for each manifest it signs (no route of their own): may the
+  // prompt's text (resource: the prompt asset) or the author's name (resource: the asset the
+  // manifest describes) be disclosed in the exported file's Content Credentials?
+  kIncludePromptInCredentials,
+  kIncludeAuthorInCredentials,
 };
 
 std::string_view Name(Action a);
@@ -68,6 +74,9 @@ struct AssetFacts {
   std::string sha256;
   std::set<PrincipalId> contributors;    // everyone who created or acted on it or an ancestor
   std::vector<ApprovalFacts> approvals;  // live (not lapsed) approvals of this asset
+  // What verifying its C2PA Content Credentials found when it entered the studio ("none" also
+  // for assets never verified).
+  CredentialsState credentials = CredentialsState::kNone;
 };
 
 struct GrantFacts {
@@ -108,6 +117,8 @@ struct RequestContext {
   std::optional<EngineFacts> engine;                   // generate, edit
   std::optional<Classification> input_classification;  // generate, edit: the highest input's
   std::optional<PrincipalId> subject;                  // authorize: whom the decision is about
+  // generate, edit: how many of the job's inputs carry invalid Content Credentials.
+  std::optional<int64_t> inputs_with_invalid_credentials;
 };
 
 struct AuthzRequest {

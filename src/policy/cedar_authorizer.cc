@@ -3,6 +3,7 @@
 #include "policy/cedar_authorizer.h"
 
 #include <algorithm>
+#include <set>
 
 namespace custody::policy {
 namespace {
@@ -47,7 +48,14 @@ cedar::Entity PrincipalEntity(const PrincipalFacts& p) {
   e.attrs.emplace("human", Bool(p.kind == PrincipalKind::kHuman));
   e.attrs.emplace("disabled", Bool(p.disabled));
   if (p.owner) e.attrs.emplace("owner", Ref(PrincipalUid(*p.owner)));
-  for (const RoleBinding& b : p.roles) e.parents.push_back(RoleUid(b));
+  std::set<std::string_view> role_names;
+  for (const RoleBinding& b : p.roles) {
+    e.parents.push_back(RoleUid(b));
+    role_names.insert(Name(b.role));
+  }
+  std::vector<Value> names;
+  for (std::string_view n : role_names) names.push_back(Str(n));
+  e.attrs.emplace("role_names", Value::MakeSet(std::move(names)));
   return e;
 }
 
@@ -102,6 +110,7 @@ cedar::Entity AssetEntity(const ResourceFacts& r, const AssetFacts& a) {
   e.attrs.emplace("approval_count", Long(static_cast<int64_t>(counted.size())));
   e.attrs.emplace("approvers", PrincipalSet(counted));
   if (window_ends) e.attrs.emplace("approval_window_ends", Time(*window_ends));
+  e.attrs.emplace("credentials", Str(Name(a.credentials)));
   return e;
 }
 
@@ -133,6 +142,8 @@ Value ContextOf(const RequestContext& c) {
   }
   if (c.input_classification) ctx.emplace("input_level", Long(Level(*c.input_classification)));
   if (c.subject) ctx.emplace("subject", Ref(PrincipalUid(*c.subject)));
+  if (c.inputs_with_invalid_credentials)
+    ctx.emplace("inputs_with_invalid_credentials", Long(*c.inputs_with_invalid_credentials));
   return Value(std::move(ctx));
 }
 

@@ -98,6 +98,10 @@ class ReadTx {
   // Assets using this blob (a blob may back several assets, e.g. an export of unchanged bytes),
   // oldest first.
   virtual Result<std::vector<AssetId>> AssetsUsingBlob(const BlobId& id) = 0;
+  // The asset's content credentials with the verifier's whole report (asset reads carry the
+  // credentials without the report); nullopt if it was never verified, kNotFound for an unknown
+  // asset.
+  virtual Result<std::optional<ContentCredentials>> GetAssetCredentials(const AssetId& id) = 0;
 
   // Lineage. Ancestors/descendants follow wasDerivedFrom edges transitively up to `max_depth`
   // edges (0 or less: none), nearest first (then by creation), each asset once at its shortest
@@ -161,7 +165,8 @@ class WriteTx : public ReadTx {
   // first disposal time stands.
   virtual Status DestroyBlobKey(const BlobId& id, TimePoint at) = 0;
 
-  // kInvalidArgument if a label fails ValidateLabel.
+  // kInvalidArgument if a label fails ValidateLabel. The credentials, when set, are stored with
+  // the asset (report included).
   virtual Status InsertAsset(const AssetRecord& a) = 0;
   // Moves an asset from `from` to `to`; kConflict if it is not in `from` any more.
   virtual Status UpdateAssetStage(const AssetId& id, Stage from, Stage to, TimePoint at) = 0;

@@ -104,6 +104,9 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, 
   const uint64_t limit = is_prompt ? options_.max_prompt_bytes : options_.max_upload_bytes;
   ASSIGN_OR_RETURN(auto writer, blobs_.Create(limit));
   Bytes head;  // the first bytes, for sniffing (and the whole prompt, to validate it)
+  // The whole file, for verifying its Content Credentials (up to the verification limit).
+  Bytes whole;
+  bool too_large_to_verify = false;
   std::vector<uint8_t> buf(256 * 1024);
   for (;;) {
     auto n = body.Read(buf);
@@ -121,6 +124,14 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, 
     if (!w.ok()) {
       writer->Abort();
       return std::move(w).error();
+    }
+    if (!is_prompt && !too_large_to_verify) {
+      if (whole.size() + chunk.size() > options_.credentials.max_verify_bytes) {
+        too_large_to_verify = true;
+        Bytes().swap(whole);
+      } else {
+        whole.insert(whole.end(), chunk.begin(), chunk.end());
+      }
     }
   }
   if (writer->bytes_written() == 0) {
@@ -142,6 +153,18 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, 
                  "declared media type " + req.media_type + " but the content is " + sniffed);
   }
   ASSIGN_OR_RETURN(blob::BlobInfo info, writer->Commit());
+  // Every file that enters the studio is verified for C2PA Content Credentials; the result is
+  // kept with the asset and is a fact policies can use (resource.credentials).
+  VerifiedFile verified;
+  if (is_prompt) {
+    verified = VerifyFile(head, options_.credentials.trust, clock_.Now(), head.size());
+  } else if (too_large_to_verify) {
+    verified = SkippedVerification(info.size, options_.credentials.max_verify_bytes, clock_.Now());
+  } else {
+    verified = VerifyFile(whole, options_.credentials.trust, clock_.Now(),
+                          options_.credentials.max_verify_bytes);
+  }
+  Bytes().swap(whole);
 
   std::optional<policy::Decision> denied;
   AssetRecord a;
@@ -165,6 +188,7 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, 
     a.licence = req.licence;
     a.stage = Stage::kDraft;
     a.created_at = a.stage_changed_at = clock_.Now();
+    a.credentials = verified.credentials;
     RETURN_IF_ERROR(tx.InsertAsset(a));
     audit::AuditEvent e = Event(c, "asset.upload", a.id.str(), "succeeded", &d);
     e.details["project"] = project.id.str();
@@ -172,6 +196,7 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, 
     e.details["sha256"] = a.sha256;
     e.details["size"] = a.size;
     e.details["classification"] = std::string(Name(a.classification));
+    e.details["credentials"] = CredentialsJson(*a.credentials);
     RETURN_IF_ERROR(audit_.Append(tx, e));
     return OkStatus();
   });

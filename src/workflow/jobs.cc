@@ -53,12 +53,17 @@ Result<JobRecord> Workflow::CreateJob(const Caller& c, const JobRequest& req) {
     policy::RequestContext ctx;
     ctx.engine = EngineFactsOf(engine->name());
     Classification input_level = req.classification.value_or(Classification::kInternal);
+    int64_t invalid_credentials = 0;
     for (const JobInput& in : req.inputs) {
       auto input = tx.GetAsset(in.asset);
-      if (input.ok() && input->project == project.id)
+      if (input.ok() && input->project == project.id) {
         input_level = std::max(input_level, input->classification);
+        if (input->credentials && input->credentials->state == CredentialsState::kInvalid)
+          ++invalid_credentials;
+      }
     }
     ctx.input_classification = input_level;
+    ctx.inputs_with_invalid_credentials = invalid_credentials;
     ASSIGN_OR_RETURN(ctx.session.jobs_last_hour,
                      tx.CountJobsSince(c.principal.id, clock_.Now() - std::chrono::hours(1)));
     policy::Decision d = Decide(c, action, ProjectResource(project.id), ctx);
@@ -202,6 +207,10 @@ Result<jobs::EngineRequest> Workflow::Prepare(const JobRecord& job) {
 
 Status Workflow::Complete(const JobRecord& job, const jobs::Engine& engine,
                           jobs::EngineOutput output) {
+  // An engine's output is a file entering the studio like an upload: a provider may have signed
+  // it with its own Content Credentials.
+  VerifiedFile verified = VerifyFile(output.content, options_.credentials.trust, clock_.Now(),
+                                     options_.credentials.max_verify_bytes);
   BlobId written;
   ASSIGN_OR_RETURN(BlobRecord blob, StoreBytes(output.content, &written));
   AssetRecord a;
@@ -237,6 +246,7 @@ Status Workflow::Complete(const JobRecord& job, const jobs::Engine& engine,
       }
     }
     a.title = title.empty() ? std::string(Name(a.kind)) : title;
+    a.credentials = verified.credentials;
     RETURN_IF_ERROR(tx.InsertAsset(a));
     for (const JobInput& in : job.inputs) RETURN_IF_ERROR(tx.AddDerivation(a.id, in.asset, job.id));
     current.status = JobStatus::kSucceeded;
@@ -256,6 +266,7 @@ Status Workflow::Complete(const JobRecord& job, const jobs::Engine& engine,
     e.details["engine"] = std::string(engine.name());
     e.details["model_version"] = std::string(engine.version());
     e.details["classification"] = std::string(Name(a.classification));
+    e.details["credentials"] = CredentialsJson(*a.credentials);
     RETURN_IF_ERROR(audit_.Append(tx, e));
     return OkStatus();
   });

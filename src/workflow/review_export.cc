@@ -1,4 +1,7 @@
-// Review (submit, approve, reject), export (grant, deliver), rollback, and approval lapsing.
+// Review (submit, approve, reject), export (grant, scrub, sign, deliver), rollback, and approval
+// lapsing.
+#include <map>
+
 #include "crypto/sha256.h"
 #include "workflow/destination.h"
 #include "workflow/views.h"
@@ -19,6 +22,30 @@ std::string ExtensionFor(const std::string& media_type) {
 
 bool Scrubbable(const std::string& media_type) {
   return media_type == "image/png" || media_type == "image/jpeg";
+}
+
+// The metadata carrier a C2PA manifest store occupies (media/scrub.h names).
+bool IsManifestCarrier(const std::string& carrier) {
+  return carrier == "png:caBX" || carrier == "jpeg:APP11:JUMBF";
+}
+
+// Signing must add the manifest store and nothing else: the carriers after signing are the ones
+// the scrub kept, plus the store's.
+bool OnlyTheManifestWasAdded(const std::vector<std::string>& kept,
+                             const std::vector<std::string>& after) {
+  std::map<std::string, int> count;
+  for (const auto& k : kept) ++count[k];
+  bool store = false;
+  for (const auto& a : after) {
+    if (IsManifestCarrier(a)) {
+      store = true;
+      continue;
+    }
+    if (--count[a] < 0) return false;
+  }
+  for (const auto& [k, n] : count)
+    if (n != 0) return false;
+  return store;
 }
 
 }  // namespace
@@ -223,7 +250,8 @@ Result<ExportResult> Workflow::Export(const Caller& c, const GrantId& grant_id) 
   if (denied) return DeniedError(*denied);
   RETURN_IF_ERROR(s);
 
-  // Step 2: render the delivery — scrub, prove the scrub by re-reading, deliver.
+  // Step 2: render the delivery — scrub, prove the scrub by re-reading, sign last (a manifest
+  // built from the lineage, over the scrubbed bytes), prove the signature verifies, deliver.
   const Destination* dest = FindDestination(g.destination);
   auto fail = [&](const Error& err) -> Error {
     (void)store_.Write([&](WriteTx& tx) -> Status {
@@ -245,21 +273,55 @@ Result<ExportResult> Workflow::Export(const Caller& c, const GrantId& grant_id) 
   if (!remaining.ok()) return fail(remaining.error());
   if (*remaining != out.scrub.kept)
     return fail(Internal("scrubbed output still carries metadata that should have been removed"));
+  // The export asset's id is chosen now: the manifest's instanceID names it.
+  AssetRecord& ex = out.export_asset;
+  ex.id = NewId<AssetId>(random_);
+  json::array disclosures;
+  auto signed_asset = SignWithLineage(c, source, *scrubbed, AssetInstanceId(ex.id), g.file_name,
+                                      std::move(*original), 0, &disclosures);
+  if (!signed_asset.ok()) return fail(signed_asset.error());
+  const Bytes& delivery = signed_asset->bytes;
+  auto carriers = ListMetadata(delivery, source.media_type);
+  if (!carriers.ok()) return fail(carriers.error());
+  if (!OnlyTheManifestWasAdded(out.scrub.kept, *carriers))
+    return fail(Internal("signing added metadata other than the C2PA manifest store"));
+  VerifiedFile check =
+      VerifyFile(delivery, options_.credentials.trust, clock_.Now(), uint64_t(2) << 30);
+  if (check.credentials.state == CredentialsState::kInvalid ||
+      check.credentials.state == CredentialsState::kNone) {
+    std::string why;
+    for (const auto& f : check.credentials.failures) why += " " + f;
+    return fail(Internal("the signed export does not verify:" + why));
+  }
+  out.manifest_label = signed_asset->manifest_label;
+  json::object credentials{{"manifest", out.manifest_label},
+                           {"state", std::string(Name(check.credentials.state))},
+                           {"disclosures", std::move(disclosures)}};
+  const provenance::cose::Signer& signer = *options_.credentials.signer;
+  credentials["alg"] = std::string(provenance::cose::AlgorithmName(signer.algorithm()));
+  if (!signer.certificate_chain().empty()) {
+    if (auto cert = provenance::SummarizeCertificate(signer.certificate_chain()[0]); cert.ok()) {
+      credentials["signer"] = cert->subject_common_name;
+      credentials["signer_organization"] = cert->subject_organization;
+      credentials["issuer"] = cert->issuer_common_name;
+    }
+  }
+  if (check.report && check.report->signature && check.report->signature->time)
+    credentials["timestamp"] = FormatTime(*check.report->signature->time);
+  ex.credentials = std::move(check.credentials);
   BlobId blob_id;
-  auto blob = StoreBytes(*scrubbed, &blob_id);
+  auto blob = StoreBytes(delivery, &blob_id);
   if (!blob.ok()) return fail(blob.error());
-  auto delivered = DeliverToFolder(dest->root, g.file_name, *scrubbed);
+  auto delivered = DeliverToFolder(dest->root, g.file_name, delivery);
   if (!delivered.ok()) {
     (void)blobs_.Remove(blob_id);
     return fail(delivered.error());
   }
 
   // Step 3: record the export asset, its lineage and the publication.
-  AssetRecord& ex = out.export_asset;
   PublicationRecord& pub = out.publication;
   s = store_.Write([&](WriteTx& tx) -> Status {
     RETURN_IF_ERROR(tx.InsertBlob(*blob));
-    ex.id = NewId<AssetId>(random_);
     ex.kind = AssetKind::kExport;
     ex.project = source.project;
     ex.owner = c.principal.id;
@@ -301,6 +363,7 @@ Result<ExportResult> Workflow::Export(const Caller& c, const GrantId& grant_id) 
     json::array removed;
     for (const auto& r : out.scrub.removed) removed.emplace_back(r);
     e.details["metadata_removed"] = std::move(removed);
+    e.details["credentials"] = credentials;
     RETURN_IF_ERROR(audit_.Append(tx, e));
     return OkStatus();
   });

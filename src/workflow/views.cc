@@ -1,6 +1,7 @@
 #include "workflow/views.h"
 
 #include "policy/cedar_authorizer.h"
+#include "workflow/credentials.h"
 
 namespace custody::workflow {
 namespace {
@@ -78,6 +79,7 @@ json::object AssetJson(const AssetRecord& a) {
   SetOpt(o, "on_behalf_of", a.on_behalf_of);
   SetOpt(o, "previous_version", a.previous_version);
   SetOpt(o, "generated_by", a.generated_by);
+  if (a.credentials) o["content_credentials"] = CredentialsJson(*a.credentials);
   return o;
 }
 

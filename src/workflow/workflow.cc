@@ -131,6 +131,7 @@ Result<policy::AssetFacts> Workflow::FactsOf(ReadTx& tx, const AssetRecord& a) c
   f.labels = a.labels;
   f.stage = a.stage;
   f.sha256 = a.sha256;
+  if (a.credentials) f.credentials = a.credentials->state;
   ASSIGN_OR_RETURN(f.contributors, Contributors(tx, a));
   ASSIGN_OR_RETURN(auto reviews, tx.ReviewsOf(a.id));
   for (const ReviewRecord& r : reviews) {

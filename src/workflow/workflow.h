@@ -34,6 +34,7 @@
 #include "policy/authorizer.h"
 #include "policy/cedar_authorizer.h"
 #include "store/store.h"
+#include "workflow/credentials.h"
 
 namespace custody::workflow {
 
@@ -56,6 +57,8 @@ struct WorkflowOptions {
   std::vector<Destination> destinations;
   // Engines that send their inputs outside the studio (context.engine.external in policies).
   std::set<std::string, std::less<>> external_engines;
+  // Content Credentials: the signing identity, trust anchors and time-stamp authority.
+  CredentialsOptions credentials;
 };
 
 // A question for the decision API: may `principal` do `action` on `resource`?
@@ -125,8 +128,16 @@ struct ApproveResult {
 
 struct ExportResult {
   PublicationRecord publication;
-  AssetRecord export_asset;
+  AssetRecord export_asset;  // its credentials: the verification of the signed file
   ScrubReport scrub;
+  std::string manifest_label;  // the active manifest the export was signed with
+};
+
+// What POST /v1/verify found in a file.
+struct VerifyResult {
+  VerifiedFile verified;  // the summary; credentials.report_json is the report to show
+  std::string sha256;     // of the file verified
+  uint64_t size = 0;
 };
 
 class Workflow final : public jobs::JobRunner {
@@ -193,6 +204,12 @@ class Workflow final : public jobs::JobRunner {
   Result<PublicationRecord> Rollback(const Caller& c, const PublicationId& id);
   Result<PublicationRecord> GetPublication(const Caller& c, const PublicationId& id);
 
+  // ---- Content Credentials (credentials.cc) ----
+  // Verifies the C2PA manifest of a file sent by the caller (action verify), with the studio's
+  // trust anchors. kUnsupportedMedia for a format Content Credentials are not read from,
+  // kPayloadTooLarge past the verification size limit. Audited asynchronously, like a read.
+  Result<VerifyResult> Verify(const Caller& c, BodySource& body);
+
   // ---- Audit ----
   // Authorizes (and audits) an audit-log read by the caller.
   Status AuthorizeAuditRead(const Caller& c, const std::string& what);
@@ -256,6 +273,17 @@ class Workflow final : public jobs::JobRunner {
   // For reads: decide, audit asynchronously, and turn a denial into an error.
   Status AuthorizeRead(const Caller& c, policy::ResourceFacts resource, std::string action);
 
+  // Signs `bytes` (the content of `a`, scrubbed for an export) with a manifest built from a's
+  // lineage; parents produced by jobs are signed the same way first and nested as ingredients
+  // (up to options_.credentials.max_nesting). The prompt and author disclosure decisions taken
+  // on the way are appended to `disclosures`. `original`: a's stored bytes, for assets not made
+  // by a job (the parentOf ingredient). Only the outermost manifest (depth 0) is time-stamped.
+  Result<provenance::SignedAsset> SignWithLineage(const Caller& c, const AssetRecord& a,
+                                                  std::span<const uint8_t> bytes,
+                                                  const std::string& instance_id,
+                                                  const std::string& title,
+                                                  std::optional<Bytes> original, int depth,
+                                                  json::array* disclosures);
   Result<BlobRecord> StoreBytes(std::span<const uint8_t> data, BlobId* written);
   Result<Bytes> LoadBytes(const AssetRecord& a, uint64_t limit);
   const Destination* FindDestination(const std::string& name) const;

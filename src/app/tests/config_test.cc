@@ -84,5 +84,51 @@ TEST(ConfigTest, UnknownKeysAndBadValuesAreErrors) {
   std::filesystem::remove(file);
 }
 
+TEST(ConfigTest, ContentCredentialsSettings) {
+  auto file = std::filesystem::temp_directory_path() /
+              ("custody-config-c2pa-" + std::to_string(::getpid()) + ".toml");
+  {
+    std::ofstream out(file);
+    out << "[c2pa]\ntsa_url = \"http://timestamp.example:8080/tsa\"\n"
+           "trust_bundle = \"/etc/custody/partners.pem\"\nmax_verify_bytes = 1000\n"
+           "[engines]\ngenerative = \"inpaint, sdxl-edit\"\n";
+  }
+  Config c;
+  ASSERT_TRUE(ApplyTomlFile(file, &c).ok());
+  EXPECT_EQ(c.c2pa_tsa_url, "http://timestamp.example:8080/tsa");
+  EXPECT_EQ(c.c2pa_trust_bundle, "/etc/custody/partners.pem");
+  EXPECT_EQ(c.c2pa_max_verify_bytes, 1000u);
+  EXPECT_EQ(c.generative_engines, (std::set<std::string, std::less<>>{"inpaint", "sdxl-edit"}));
+  // Every setting has its variable, sections included.
+  ASSERT_TRUE(ApplyEnvironment({{"CUSTODY_C2PA_TSA_URL", "http://tsa.local"},
+                                {"CUSTODY_ENGINES_EXTERNAL", "hosted"},
+                                {"CUSTODY_C2PA_MAX_VERIFY_BYTES", "2048"}},
+                               &c)
+                  .ok());
+  EXPECT_EQ(c.c2pa_tsa_url, "http://tsa.local");
+  EXPECT_EQ(c.external_engines, (std::set<std::string, std::less<>>{"hosted"}));
+  EXPECT_EQ(c.c2pa_max_verify_bytes, 2048u);
+  // The project's HTTP client speaks plain HTTP: an https authority is refused with the reason.
+  auto https = ApplyEnvironment({{"CUSTODY_C2PA_TSA_URL", "https://tsa.example/"}}, &c);
+  ASSERT_FALSE(https.ok());
+  EXPECT_NE(https.error().message().find("only http://"), std::string::npos);
+  EXPECT_FALSE(ApplyEnvironment({{"CUSTODY_C2PA_TSA_URL", "tsa.example"}}, &c).ok());
+  EXPECT_FALSE(ApplyEnvironment({{"CUSTODY_C2PA_MAX_VERIFY_BYTES", "0"}}, &c).ok());
+  std::filesystem::remove(file);
+}
+
+TEST(ConfigTest, HttpUrlsSplitIntoBaseAndTarget) {
+  std::string base, target;
+  ASSERT_TRUE(ParseHttpUrl("http://tsa.example:3180/ts?x=1", &base, &target).ok());
+  EXPECT_EQ(base, "http://tsa.example:3180");
+  EXPECT_EQ(target, "/ts?x=1");
+  ASSERT_TRUE(ParseHttpUrl("http://127.0.0.1", &base, &target).ok());
+  EXPECT_EQ(base, "http://127.0.0.1");
+  EXPECT_EQ(target, "/");
+  EXPECT_FALSE(ParseHttpUrl("http://user@host/", &base, &target).ok());
+  EXPECT_FALSE(ParseHttpUrl("http:///path", &base, &target).ok());
+  EXPECT_FALSE(ParseHttpUrl("ftp://host/", &base, &target).ok());
+}
+
 }  // namespace
 }  // namespace custody::app

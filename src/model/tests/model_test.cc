@@ -16,6 +16,17 @@ TEST(ModelTest, NamesRoundTrip) {
   EXPECT_NE(bad.error().message().find("reviewer"), std::string::npos);
 }
 
+TEST(ModelTest, CredentialsStatesHaveTheirWireNames) {
+  EXPECT_EQ(Name(CredentialsState::kNone), "none");
+  EXPECT_EQ(Name(CredentialsState::kInvalid), "invalid");
+  EXPECT_EQ(Name(CredentialsState::kValid), "valid");
+  EXPECT_EQ(Name(CredentialsState::kTrusted), "trusted");
+  for (auto s : {CredentialsState::kNone, CredentialsState::kInvalid, CredentialsState::kValid,
+                 CredentialsState::kTrusted})
+    EXPECT_EQ(*Parse<CredentialsState>(Name(s)), s);
+  EXPECT_FALSE(Parse<CredentialsState>("Trusted").ok());
+}
+
 TEST(ModelTest, ClassificationsAreOrdered) {
   EXPECT_LT(Classification::kPublic, Classification::kInternal);
   EXPECT_LT(Classification::kConfidential, Classification::kRestricted);

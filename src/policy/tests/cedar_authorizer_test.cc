@@ -285,6 +285,103 @@ TEST_F(CedarAuthorizerTest, DecisionsAboutYourselfAreAllowed) {
   EXPECT_FALSE(CedarAuthorizer::Authorize(*bundle_, r).allowed);
 }
 
+TEST_F(CedarAuthorizerTest, VerifyingContentCredentialsNeedsAnyRole) {
+  AuthzRequest r;
+  r.action = Action::kVerify;
+  r.resource.type = "verify";
+  r.resource.id = "file";
+  r.context.now = now_;
+  for (Role role :
+       {Role::kCreator, Role::kReviewer, Role::kPublisher, Role::kAuditor, Role::kAdmin}) {
+    r.principal = Human("someone", {role});
+    Decision d = CedarAuthorizer::Authorize(*bundle_, r);
+    EXPECT_TRUE(d.allowed) << Name(role);
+    EXPECT_EQ(d.determining, std::vector<std::string>{"permit-verify"});
+  }
+  PrincipalFacts global = Human("otto", {});
+  global.roles.push_back({global.id, std::nullopt, Role::kAuditor});
+  r.principal = global;
+  EXPECT_TRUE(CedarAuthorizer::Authorize(*bundle_, r).allowed);
+  r.principal = Human("guest", {});
+  Decision d = CedarAuthorizer::Authorize(*bundle_, r);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.determining, std::vector<std::string>{"default-deny"});
+  EXPECT_TRUE(d.errors.empty());
+}
+
+TEST_F(CedarAuthorizerTest, PromptTextIsDisclosedOnlyForAllPublicInputs) {
+  PrincipalFacts pub = Human("pub", {Role::kPublisher});
+  asset_.kind = AssetKind::kPrompt;
+  asset_.classification = Classification::kPublic;
+  RequestContext ctx;
+  ctx.input_classification = Classification::kPublic;
+  Decision d = Ask(pub, Action::kIncludePromptInCredentials, ctx);
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.determining, std::vector<std::string>{"permit-prompt-in-credentials-when-public"});
+  // A public prompt used with an internal reference stays private.
+  ctx.input_classification = Classification::kInternal;
+  EXPECT_FALSE(Ask(pub, Action::kIncludePromptInCredentials, ctx).allowed);
+  // Without the job's input level (no job context) nothing is disclosed.
+  EXPECT_FALSE(Ask(pub, Action::kIncludePromptInCredentials).allowed);
+  asset_.classification = Classification::kInternal;
+  ctx.input_classification = Classification::kPublic;
+  d = Ask(pub, Action::kIncludePromptInCredentials, ctx);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_TRUE(d.errors.empty());
+}
+
+TEST_F(CedarAuthorizerTest, AuthorIsNamedForPublicAndInternalAssetsOnly) {
+  PrincipalFacts pub = Human("pub", {Role::kPublisher});
+  for (auto [c, allowed] :
+       std::vector<std::pair<Classification, bool>>{{Classification::kPublic, true},
+                                                    {Classification::kInternal, true},
+                                                    {Classification::kConfidential, false},
+                                                    {Classification::kRestricted, false}}) {
+    asset_.classification = c;
+    Decision d = Ask(pub, Action::kIncludeAuthorInCredentials);
+    EXPECT_EQ(d.allowed, allowed) << Name(c);
+    EXPECT_TRUE(d.errors.empty());
+  }
+}
+
+// The verification state of an asset's Content Credentials and the number of job inputs whose
+// credentials are invalid are facts policies can use.
+TEST_F(CedarAuthorizerTest, PoliciesSeeContentCredentialsFacts) {
+  std::vector<PolicyFile> files = PolicyBundle::DefaultFiles();
+  files.push_back({"90-credentials.cedar",
+                   "@id(\"forbid-submit-invalid-credentials\")\n@reason(\"invalid C2PA\")\n"
+                   "forbid (principal, action == Custody::Action::\"submit\", resource is "
+                   "Custody::Asset) when { resource.credentials == \"invalid\" };\n"
+                   "@id(\"forbid-generate-from-invalid-credentials\")\n@reason(\"inputs\")\n"
+                   "forbid (principal, action == Custody::Action::\"generate\", resource) "
+                   "when { context has inputs_with_invalid_credentials && "
+                   "context.inputs_with_invalid_credentials > 0 };\n"});
+  std::vector<PolicyProblem> problems;
+  auto strict = PolicyBundle::Build(files, &problems);
+  ASSERT_TRUE(strict.ok()) << (problems.empty() ? "" : problems[0].message);
+  bundle_ = *strict;
+  PrincipalFacts creator = Human("creator", {Role::kCreator});
+  asset_.credentials = CredentialsState::kValid;
+  EXPECT_TRUE(Ask(creator, Action::kSubmit).allowed);
+  asset_.credentials = CredentialsState::kInvalid;
+  Decision d = Ask(creator, Action::kSubmit);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.determining, std::vector<std::string>{"forbid-submit-invalid-credentials"});
+
+  AuthzRequest r;
+  r.principal = creator;
+  r.action = Action::kGenerate;
+  r.resource.type = "project";
+  r.resource.id = project_.str();
+  r.resource.project = project_;
+  r.context.now = now_;
+  r.context.inputs_with_invalid_credentials = 0;
+  EXPECT_TRUE(CedarAuthorizer::Authorize(*bundle_, r).allowed);
+  r.context.inputs_with_invalid_credentials = 2;
+  d = CedarAuthorizer::Authorize(*bundle_, r);
+  EXPECT_EQ(d.determining, std::vector<std::string>{"forbid-generate-from-invalid-credentials"});
+}
+
 TEST_F(CedarAuthorizerTest, ActivatingANewSetChangesDecisionsAndVersion) {
   CedarAuthorizer authz(bundle_, 1);
   AuthzRequest r;

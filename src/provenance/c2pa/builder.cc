@@ -524,8 +524,25 @@ std::optional<size_t> MediaByteToChange(const Embedding& e) {
     }
     return false;
   };
-  // From the middle onwards first, then from just past the header: in a small RIFF file the
-  // appended C2PA chunk can be the whole second half.
+  if (e.format == AssetFormat::kWav || e.format == AssetFormat::kWebp) {
+    // The middle of the largest chunk other than the store (in a small RIFF file the appended
+    // C2PA chunk can be the whole second half, and chunk headers must stay intact).
+    std::optional<size_t> best;
+    size_t best_size = 0;
+    for (size_t off = 12; off + 8 <= b.size();) {
+      const size_t size = size_t{b[off + 4]} | (size_t{b[off + 5]} << 8) |
+                          (size_t{b[off + 6]} << 16) | (size_t{b[off + 7]} << 24);
+      if (size > b.size() - off - 8) break;
+      if (std::string_view(reinterpret_cast<const char*>(&b[off]), 4) != "C2PA" &&
+          size > best_size) {
+        best = off + 8 + size / 2;
+        best_size = size;
+      }
+      off += 8 + size + (size & 1);
+    }
+    return best;
+  }
+  // From the middle onwards first, then from just past the header.
   auto usable = [&](size_t p) {
     if (excluded(p)) return false;
     return e.format != AssetFormat::kJpeg || (b[p] < 0xFE && b[p - 1] != 0xFF);

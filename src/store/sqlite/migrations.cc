@@ -272,9 +272,23 @@ CREATE INDEX jobs_by_on_behalf_of ON jobs(on_behalf_of, created_at, actor)
   WHERE on_behalf_of IS NOT NULL;
 )sql";
 
-constexpr std::array<Migration, 2> kMigrations{{
+// Content Credentials: what verifying an asset's C2PA manifest found when it entered the studio
+// (upload, engine output) or was signed (export). One row per asset at most, written with it.
+constexpr std::string_view kSchemaV3 = R"sql(
+CREATE TABLE asset_credentials (
+  asset_id        TEXT PRIMARY KEY REFERENCES assets(id),
+  state           TEXT NOT NULL,
+  active_manifest TEXT NOT NULL,
+  failures        TEXT NOT NULL,
+  report_json     TEXT NOT NULL,
+  verified_at     INTEGER NOT NULL
+) STRICT;
+)sql";
+
+constexpr std::array<Migration, 3> kMigrations{{
     {1, "initial schema", kSchemaV1},
     {2, "policy sets; jobs by actor", kSchemaV2},
+    {3, "asset content credentials", kSchemaV3},
 }};
 
 // Applies one step inside its own transaction. The version is re-read under the write lock so two

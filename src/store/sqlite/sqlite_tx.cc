@@ -24,7 +24,10 @@ constexpr int kMaxListLimit = 1000;
   "a.id, a.kind, a.project, a.owner, a.on_behalf_of, a.title, a.media_type, a.size, a.sha256, " \
   "a.blob, a.classification, a.licence, a.stage, a.status, a.previous_version, a.version, "     \
   "a.generated_by, a.created_at, a.stage_changed_at, "                                          \
-  "(SELECT group_concat(l.label, char(31)) FROM asset_labels l WHERE l.asset_id = a.id)"
+  "(SELECT group_concat(l.label, char(31)) FROM asset_labels l WHERE l.asset_id = a.id), "      \
+  "(SELECT json_array(c.state, c.active_manifest, c.failures, c.verified_at) "                  \
+  "FROM asset_credentials c WHERE c.asset_id = a.id)"
+#define ASSET_COLUMNS_TAIL_CREDENTIALS "c.state, c.active_manifest, c.failures, c.verified_at"
 #define JOB_COLUMNS                                                                            \
   "id, kind, project, actor, on_behalf_of, engine, model, model_version, parameters_json, "    \
   "seed, output_title, output_classification, output_labels, status, attempts, max_attempts, " \
@@ -181,6 +184,26 @@ Result<AssetRecord> ReadAsset(const Statement& st) {
     packed.remove_prefix(cut + 1);
   }
   std::sort(a.labels.begin(), a.labels.end());  // group_concat's order is unspecified
+  // Content credentials: [state, active_manifest, failures (a JSON array), verified_at], or NULL
+  // when the asset was never verified.
+  if (!st.IsNull(20)) {
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(st.TextView(20), ec);
+    if (ec || !v.is_array() || v.as_array().size() != 4 || !v.as_array()[0].is_string() ||
+        !v.as_array()[1].is_string() || !v.as_array()[2].is_string() || !v.as_array()[3].is_int64())
+      return Error(ErrorCode::kDataLoss, "asset " + a.id.str() + ": malformed credentials row");
+    const boost::json::array& row = v.as_array();
+    ContentCredentials c;
+    ASSIGN_OR_RETURN(c.state, Parse<CredentialsState>(row[0].as_string()));
+    c.active_manifest = std::string(row[1].as_string());
+    boost::json::value failures = boost::json::parse(row[2].as_string(), ec);
+    if (ec || !failures.is_array())
+      return Error(ErrorCode::kDataLoss, "asset " + a.id.str() + ": malformed credentials row");
+    for (const boost::json::value& f : failures.as_array())
+      if (f.is_string()) c.failures.emplace_back(f.as_string());
+    c.verified_at = FromUnixMicros(row[3].as_int64());
+    a.credentials = std::move(c);
+  }
   return a;
 }
 
@@ -687,7 +710,42 @@ Status SqliteTx::InsertAsset(const AssetRecord& a) {
     label_st.BindAll(a.id, label);
     RETURN_IF_ERROR(label_st.Run());
   }
+  if (a.credentials) {
+    const ContentCredentials& c = *a.credentials;
+    boost::json::array failures;
+    for (const auto& f : c.failures) failures.emplace_back(f);
+    ASSIGN_OR_RETURN(Statement cred_st,
+                     conn_.Prepare("INSERT INTO asset_credentials (asset_id, state, "
+                                   "active_manifest, failures, report_json, verified_at) "
+                                   "VALUES (?, ?, ?, ?, ?, ?)"));
+    cred_st.BindAll(a.id, Name(c.state), c.active_manifest, boost::json::serialize(failures),
+                    c.report_json, c.verified_at);
+    RETURN_IF_ERROR(cred_st.Run());
+  }
   return OkStatus();
+}
+
+Result<std::optional<ContentCredentials>> SqliteTx::GetAssetCredentials(const AssetId& id) {
+  RETURN_IF_ERROR(RequireAsset(id));
+  ASSIGN_OR_RETURN(Statement st, conn_.Prepare("SELECT a.id, " ASSET_COLUMNS_TAIL_CREDENTIALS
+                                               ", c.report_json FROM assets a "
+                                               "JOIN asset_credentials c ON c.asset_id = a.id "
+                                               "WHERE a.id = ?"));
+  st.BindAll(id);
+  ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<ContentCredentials>();
+  ContentCredentials c;
+  ASSIGN_OR_RETURN(c.state, Parse<CredentialsState>(st.TextView(1)));
+  c.active_manifest = st.Text(2);
+  boost::system::error_code ec;
+  boost::json::value failures = boost::json::parse(st.TextView(3), ec);
+  if (ec || !failures.is_array())
+    return Error(ErrorCode::kDataLoss, "asset " + id.str() + ": malformed credentials row");
+  for (const boost::json::value& f : failures.as_array())
+    if (f.is_string()) c.failures.emplace_back(f.as_string());
+  c.verified_at = st.Time(4);
+  c.report_json = st.Text(5);
+  return std::optional<ContentCredentials>(std::move(c));
 }
 
 Status SqliteTx::UpdateAssetStage(const AssetId& id, Stage from, Stage to, TimePoint at) {

@@ -670,6 +670,62 @@ TEST_P(StoreConformanceTest, AssetRoundTripKeepsContributorsAndProvenance) {
   EXPECT_EQ(got_job->on_behalf_of, alice_.id);
 }
 
+TEST_P(StoreConformanceTest, ContentCredentialsAreStoredWithTheAsset) {
+  SeedWorld();
+  AssetRecord plain = AddAsset(studio_.id, alice_.id, "never verified");
+  AssetRecord a = MakeAsset(studio_.id, alice_.id, "signed elsewhere");
+  ContentCredentials c;
+  c.state = CredentialsState::kInvalid;
+  c.active_manifest = "urn:c2pa:0b2c3d4e-0000-4000-8000-000000000001:acme";
+  c.failures = {"assertion.dataHash.mismatch", "signingCredential.untrusted"};
+  c.verified_at = Tick();
+  c.report_json = R"({"validation_state":"Invalid"})";
+  a.credentials = c;
+  ASSERT_OK(Insert([&](WriteTx& tx) { return tx.InsertAsset(a); }));
+
+  auto got = store().Read([&](ReadTx& tx) { return tx.GetAsset(a.id); });
+  ASSERT_OK(got);
+  ASSERT_TRUE(got->credentials.has_value());
+  EXPECT_EQ(got->credentials->state, CredentialsState::kInvalid);
+  EXPECT_EQ(got->credentials->active_manifest, c.active_manifest);
+  EXPECT_EQ(got->credentials->failures, c.failures);
+  EXPECT_EQ(got->credentials->verified_at, c.verified_at);
+  EXPECT_TRUE(got->credentials->report_json.empty());  // asset reads leave the report out
+
+  auto full = store().Read([&](ReadTx& tx) { return tx.GetAssetCredentials(a.id); });
+  ASSERT_OK(full);
+  ASSERT_TRUE(full->has_value());
+  EXPECT_EQ((*full)->report_json, c.report_json);
+  EXPECT_EQ((*full)->failures, c.failures);
+
+  // Listings and lineage walks carry the credentials too; an unverified asset has none.
+  AssetQuery q;
+  q.all_projects = true;
+  auto listed = store().Read([&](ReadTx& tx) { return tx.ListAssets(q); });
+  ASSERT_OK(listed);
+  int seen = 0;
+  for (const AssetRecord& x : *listed) {
+    if (x.id == a.id) {
+      ++seen;
+      ASSERT_TRUE(x.credentials.has_value());
+      EXPECT_EQ(x.credentials->state, CredentialsState::kInvalid);
+    }
+    if (x.id == plain.id) {
+      ++seen;
+      EXPECT_FALSE(x.credentials.has_value());
+    }
+  }
+  EXPECT_EQ(seen, 2);
+  auto none = store().Read([&](ReadTx& tx) { return tx.GetAssetCredentials(plain.id); });
+  ASSERT_OK(none);
+  EXPECT_FALSE(none->has_value());
+  auto unknown = store().Read([&](ReadTx& tx) {
+    return tx.GetAssetCredentials(AssetId("ast_aaaaaaaaaaaaaaaaaaaaaaaaaa"));
+  });
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().code(), ErrorCode::kNotFound);
+}
+
 TEST_P(StoreConformanceTest, InsertAssetChecksReferencesIdsAndLabels) {
   SeedWorld();
   AssetRecord a = AddAsset(studio_.id, alice_.id);
