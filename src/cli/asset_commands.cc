@@ -480,6 +480,7 @@ Status Export(const ExportOptions& o) {
             << "path: " << Str(p, "path") << "\n"
             << "sha256: " << Str(p, "sha256") << "\n"
             << "metadata removed: " << (removed.empty() ? "none" : removed) << "\n"
+            << "content credentials: " << Str(r, "manifest") << " (custody verify FILE)\n"
             << "export asset: " << Str(Obj(r, "export_asset"), "id") << "\n";
   return OkStatus();
 }
