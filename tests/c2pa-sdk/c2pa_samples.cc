@@ -9,7 +9,9 @@
 // generative model; opened from a plain parentOf ingredient and edited; opened from CA.jpg, which
 // carries its own manifest; placed componentOf; created from an inputTo prompt) it writes a
 // positive sample, plus one negative sample per BuildDefects flag and a few certificate cases
-// (certs-own: C2PA EKU, documentSigning only, self-signed end-entity, expired).
+// (certs-own: C2PA EKU, documentSigning only, self-signed end-entity, expired; generated here
+// with OpenSSL, each signingCredential.invalid: leaf EKU serverAuth only, leaf without EKU, leaf
+// without KeyUsage, self-signed CA:TRUE signer, self-signed end-entity without AKI).
 //
 // DIR then holds the samples, the trust bundles they chain to (trust-*.pem), for each sample our
 // own verifier's result (<file>.ours.json: VerifyAsset's report) and expectations.json: a list of
@@ -18,7 +20,15 @@
 // "ours": {"state", "failure": [accepted codes]}, "ours_result": {state, success, informational,
 // failure, ingredient_failures, error}, "note"}. Exit code 0 unless a sample could not be written
 // or the fixtures are missing (77: skipped, 1 when CUSTODY_REQUIRE_FIXTURES=1).
+#include <openssl/bio.h>
+#include <openssl/bn.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
 #include <boost/json.hpp>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
@@ -26,6 +36,7 @@
 #include <filesystem>
 #include <fstream>
 #include <iterator>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -101,6 +112,87 @@ struct Expectation {
   std::string note;
 };
 
+// Certificates generated with OpenSSL that each break one rule of the C2PA profile (as in
+// src/provenance/tests/certificates_test.cc): a P-256 CA root issues P-256 leaves from CertSpecs.
+struct PkeyFree {
+  void operator()(EVP_PKEY* p) const { EVP_PKEY_free(p); }
+};
+struct X509Free {
+  void operator()(X509* p) const { X509_free(p); }
+};
+using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
+using X509Ptr = std::unique_ptr<X509, X509Free>;
+
+struct CertSpec {
+  std::string common_name = "generated leaf";
+  // extension name → OpenSSL config value. The defaults give a leaf that meets the profile.
+  std::map<std::string, std::string> extensions = {
+      {"basicConstraints", "critical,CA:FALSE"},
+      {"keyUsage", "critical,digitalSignature"},
+      {"subjectKeyIdentifier", "hash"},
+      {"authorityKeyIdentifier", "keyid:always"},
+      {"extendedKeyUsage", "1.3.6.1.4.1.62558.2.1,emailProtection"},
+  };
+};
+
+// Self-signed when `issuer` is null. Null on an OpenSSL failure.
+X509Ptr BuildCert(const CertSpec& spec, EVP_PKEY* subject_key, X509* issuer, EVP_PKEY* issuer_key,
+                  time_t now) {
+  X509Ptr cert(X509_new());
+  X509* x = cert.get();
+  if (x == nullptr || X509_set_version(x, X509_VERSION_3) != 1) return nullptr;
+  std::unique_ptr<BIGNUM, decltype(&BN_free)> serial(BN_new(), BN_free);
+  BN_rand(serial.get(), 120, BN_RAND_TOP_ONE, BN_RAND_BOTTOM_ANY);
+  BN_to_ASN1_INTEGER(serial.get(), X509_get_serialNumber(x));
+  X509_NAME* name = X509_get_subject_name(x);
+  X509_NAME_add_entry_by_txt(name, "O", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>("Custody Samples"), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(spec.common_name.c_str()), -1,
+                             -1, 0);
+  X509_set_issuer_name(x, issuer != nullptr ? X509_get_subject_name(issuer) : name);
+  X509_time_adj_ex(X509_getm_notBefore(x), -1, 0, &now);
+  X509_time_adj_ex(X509_getm_notAfter(x), 365, 0, &now);
+  X509_set_pubkey(x, subject_key);
+  X509V3_CTX ctx;
+  X509V3_set_ctx(&ctx, issuer != nullptr ? issuer : x, x, nullptr, nullptr, 0);
+  // SKI before AKI: a self-signed AKI copies the certificate's own SKI.
+  for (const char* ext_name : {"basicConstraints", "keyUsage", "subjectKeyIdentifier",
+                               "authorityKeyIdentifier", "extendedKeyUsage"}) {
+    auto it = spec.extensions.find(ext_name);
+    if (it == spec.extensions.end()) continue;
+    X509_EXTENSION* ext = X509V3_EXT_conf(nullptr, &ctx, it->first.c_str(), it->second.c_str());
+    if (ext == nullptr) return nullptr;
+    X509_add_ext(x, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  if (X509_sign(x, issuer_key, EVP_sha256()) <= 0) return nullptr;
+  return cert;
+}
+
+std::string CertPem(X509* cert) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  PEM_write_bio_X509(bio.get(), cert);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  return std::string(data, static_cast<size_t>(len));
+}
+
+Bytes KeyPem(EVP_PKEY* key) {
+  std::unique_ptr<BIO, decltype(&BIO_free)> bio(BIO_new(BIO_s_mem()), BIO_free);
+  PEM_write_bio_PrivateKey(bio.get(), key, nullptr, nullptr, 0, nullptr, nullptr);
+  char* data = nullptr;
+  long len = BIO_get_mem_data(bio.get(), &data);
+  return Bytes(data, data + len);
+}
+
+time_t ToTimeT(TimePoint t) {
+  return static_cast<time_t>(
+      std::chrono::duration_cast<std::chrono::seconds>(t.time_since_epoch()).count());
+}
+
+PkeyPtr P256Key() { return PkeyPtr(EVP_PKEY_Q_keygen(nullptr, nullptr, "EC", "P-256")); }
+
 class SampleWriter {
  public:
   SampleWriter(fs::path out, fs::path fixtures)
@@ -113,6 +205,10 @@ class SampleWriter {
   Result<Profile> OwnProfile(std::string name, std::string_view chain, std::string_view key,
                              std::string_view anchor);
   Result<Profile> StudioProfile(std::string name, cose::Algorithm alg);
+  // A leaf from `spec` issued by `ca` (anchor: the CA), or self-signed when `ca` is null (anchor:
+  // the leaf itself).
+  Result<Profile> GeneratedProfile(std::string name, const CertSpec& spec, X509* ca,
+                                   EVP_PKEY* ca_key);
   Result<std::vector<Input>> Inputs();
 
   // Signs, writes the file, verifies it with our verifier and records the expectation. A signing
@@ -160,6 +256,25 @@ Result<Profile> SampleWriter::OwnProfile(std::string name, std::string_view chai
   ASSIGN_OR_RETURN(p.trust, TrustSettingsFromPem(*anchor));
   p.trust_file = "trust-" + p.name + ".pem";
   if (!WriteText(out_ / p.trust_file, *anchor)) return Internal("cannot write " + p.trust_file);
+  return p;
+}
+
+Result<Profile> SampleWriter::GeneratedProfile(std::string name, const CertSpec& spec, X509* ca,
+                                               EVP_PKEY* ca_key) {
+  const time_t now = ToTimeT(clock_.Now());
+  PkeyPtr key = P256Key();
+  if (key == nullptr) return Internal("cannot generate a P-256 key");
+  X509Ptr leaf = BuildCert(spec, key.get(), ca, ca != nullptr ? ca_key : key.get(), now);
+  if (leaf == nullptr) return Internal("cannot generate the certificate for " + name);
+  const std::string leaf_pem = CertPem(leaf.get());
+  const std::string anchor = ca != nullptr ? CertPem(ca) : leaf_pem;
+  Profile p;
+  p.name = std::move(name);
+  ASSIGN_OR_RETURN(p.signer, SigningCredential::FromPem(
+                                 ca != nullptr ? leaf_pem + anchor : leaf_pem, KeyPem(key.get())));
+  ASSIGN_OR_RETURN(p.trust, TrustSettingsFromPem(anchor));
+  p.trust_file = "trust-" + p.name + ".pem";
+  if (!WriteText(out_ / p.trust_file, anchor)) return Internal("cannot write " + p.trust_file);
   return p;
 }
 
@@ -503,6 +618,80 @@ int SampleWriter::Run() {
     }
     Sample(std::string("created_") + c.name + "_" + jpeg.name, jpeg, *p, "created", created_spec,
            nullptr, c.expect);
+  }
+
+  // Generated certificates that break the profile (notes: signingCredential.invalid), on a P-256
+  // CA root made here; the self-signed ones are their own anchor.
+  {
+    PkeyPtr ca_key = P256Key();
+    CertSpec ca_spec;
+    ca_spec.common_name = "Generated Samples Root";
+    ca_spec.extensions = {{"basicConstraints", "critical,CA:TRUE"},
+                          {"keyUsage", "critical,keyCertSign,cRLSign"},
+                          {"subjectKeyIdentifier", "hash"}};
+    X509Ptr ca = ca_key != nullptr ? BuildCert(ca_spec, ca_key.get(), nullptr, ca_key.get(),
+                                               ToTimeT(clock_.Now()))
+                                   : nullptr;
+    if (ca == nullptr) {
+      std::fprintf(stderr, "c2pa_samples: cannot generate the samples CA\n");
+      return 1;
+    }
+    struct GenCase {
+      const char* name;
+      CertSpec spec;
+      bool self_signed;
+      const char* note;
+    };
+    std::vector<GenCase> gen_cases;
+    {
+      CertSpec s;
+      s.extensions["extendedKeyUsage"] = "serverAuth";
+      gen_cases.push_back({"gen-eku-serverauth", s, false,
+                           "leaf EKU serverAuth only; the SDK adds signingCredential.untrusted"});
+    }
+    {
+      CertSpec s;
+      s.extensions.erase("extendedKeyUsage");
+      gen_cases.push_back(
+          {"gen-no-eku", s, false,
+           "leaf without Extended Key Usage; the SDK adds signingCredential.untrusted"});
+    }
+    {
+      CertSpec s;
+      s.extensions.erase("keyUsage");
+      gen_cases.push_back({"gen-no-ku", s, false, "leaf without Key Usage"});
+    }
+    {
+      CertSpec s;
+      s.extensions["basicConstraints"] = "critical,CA:TRUE";
+      s.extensions["keyUsage"] = "critical,digitalSignature,keyCertSign";
+      gen_cases.push_back(
+          {"gen-self-signed-ca", s, true, "self-signed CA:TRUE signer, itself the anchor"});
+    }
+    {
+      CertSpec s;
+      s.extensions.erase("authorityKeyIdentifier");
+      gen_cases.push_back({"gen-self-signed-no-aki", s, true,
+                           "self-signed end-entity without AKI, itself the anchor"});
+    }
+    for (const GenCase& c : gen_cases) {
+      Result<Profile> p =
+          GeneratedProfile(c.name, c.spec, c.self_signed ? nullptr : ca.get(), ca_key.get());
+      if (!p.ok()) {
+        std::fprintf(stderr, "c2pa_samples: %s\n", p.error().ToString().c_str());
+        ++errors_;
+        continue;
+      }
+      Expectation expect;
+      expect.positive = false;
+      expect.sdk_state = "Invalid";
+      expect.sdk_failure = "signingCredential.invalid";
+      expect.ours_state = "Invalid";
+      expect.ours_failures = {"signingCredential.invalid"};
+      expect.note = c.note;
+      Sample(std::string("created_") + c.name + "_" + jpeg.name, jpeg, *p, "created", created_spec,
+             nullptr, expect);
+    }
   }
 
   // Negative samples: one per BuildDefects flag (notes §3, "Observed failure modes").
