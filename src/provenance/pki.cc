@@ -29,6 +29,7 @@
 #include "crypto/secret_bytes.h"
 #include "crypto/secretstream.h"
 #include "provenance/c2pa/certificates.h"
+#include "provenance/c2pa/openssl_util.h"
 
 namespace custody::provenance {
 namespace {
@@ -45,9 +46,6 @@ struct MdCtxFree {
 struct EcdsaSigFree {
   void operator()(ECDSA_SIG* p) const { ECDSA_SIG_free(p); }
 };
-struct X509Free {
-  void operator()(X509* p) const { X509_free(p); }
-};
 struct X509NameFree {
   void operator()(X509_NAME* p) const { X509_NAME_free(p); }
 };
@@ -61,37 +59,13 @@ struct Pkcs8Free {
   void operator()(PKCS8_PRIV_KEY_INFO* p) const { PKCS8_PRIV_KEY_INFO_free(p); }
 };
 using PkeyPtr = std::unique_ptr<EVP_PKEY, PkeyFree>;
-using X509Ptr = std::unique_ptr<X509, X509Free>;
+using openssl_util::NidName;
+using openssl_util::OpenSslError;
+using openssl_util::ParseCertificate;
+using openssl_util::X509Free;
+using openssl_util::X509Ptr;
 
 EVP_PKEY* Pkey(void* p) { return static_cast<EVP_PKEY*>(p); }
-
-// OBJ_nid2sn returns null for an unknown NID; this never does.
-std::string NidName(int nid) {
-  const char* name = OBJ_nid2sn(nid);
-  return name != nullptr ? name : "NID " + std::to_string(nid);
-}
-
-std::string OpenSslError() {
-  unsigned long code = ERR_peek_last_error();
-  std::string text = "unknown error";
-  if (code != 0) {
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof buf);
-    text = buf;
-  }
-  ERR_clear_error();
-  return text;
-}
-
-X509Ptr ParseCertificate(std::span<const uint8_t> der) {
-  const unsigned char* p = der.data();
-  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (cert == nullptr || p != der.data() + der.size()) {
-    ERR_clear_error();
-    return nullptr;
-  }
-  return cert;
-}
 
 bool IsSelfSigned(X509* cert) {
   // EXFLAG_SS: subject == issuer and, when both are present, the AKI matches the SKI.

@@ -19,14 +19,13 @@
 #include <string>
 #include <utility>
 
+#include "provenance/c2pa/openssl_util.h"
+
 namespace custody::provenance {
 namespace {
 
 struct BioFree {
   void operator()(BIO* p) const { BIO_free(p); }
-};
-struct X509Free {
-  void operator()(X509* p) const { X509_free(p); }
 };
 struct X509StoreFree {
   void operator()(X509_STORE* p) const { X509_STORE_free(p); }
@@ -61,42 +60,12 @@ struct PssParamsFree {
 struct AlgorFree {
   void operator()(X509_ALGOR* p) const { X509_ALGOR_free(p); }
 };
-using X509Ptr = std::unique_ptr<X509, X509Free>;
-
-// Certificates come from files and from untrusted manifests: this bounds what is parsed.
-constexpr size_t kMaxCertificateSize = 64 * 1024;
-
-// Parses exactly one DER certificate: trailing bytes make it malformed, so the bytes a caller
-// hashes or embeds are the certificate and nothing else.
-X509Ptr ParseDer(std::span<const uint8_t> der) {
-  if (der.empty() || der.size() > kMaxCertificateSize) return nullptr;
-  const unsigned char* p = der.data();
-  X509Ptr cert(d2i_X509(nullptr, &p, static_cast<long>(der.size())));
-  if (cert == nullptr || p != der.data() + der.size()) {
-    ERR_clear_error();
-    return nullptr;
-  }
-  return cert;
-}
-
-// OBJ_nid2sn returns null for an unknown NID; this never does.
-std::string NidName(int nid) {
-  const char* name = OBJ_nid2sn(nid);
-  return name != nullptr ? name : "NID " + std::to_string(nid);
-}
-
-// The last OpenSSL error as text (and the queue emptied), for messages.
-std::string OpenSslError() {
-  unsigned long code = ERR_peek_last_error();
-  std::string text = "unknown error";
-  if (code != 0) {
-    char buf[256];
-    ERR_error_string_n(code, buf, sizeof buf);
-    text = buf;
-  }
-  ERR_clear_error();
-  return text;
-}
+using openssl_util::kMaxCertificateSize;
+using openssl_util::NidName;
+using openssl_util::OpenSslError;
+using openssl_util::X509Free;
+using openssl_util::X509Ptr;
+X509Ptr ParseDer(std::span<const uint8_t> der) { return openssl_util::ParseCertificate(der); }
 
 std::string ObjectText(const ASN1_OBJECT* obj, bool numeric) {
   char buf[128];

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "base/clock.h"
+#include "provenance/c2pa/openssl_util.h"
 #include "provenance/c2pa/timestamp.h"
 
 namespace custody::provenance::cose {
@@ -234,14 +235,7 @@ Result<Bytes> AssembleToSize(const Bytes& protected_bytes, const cbor::Value& un
   return out;
 }
 
-std::string OpenSslError() {
-  const unsigned long e = ERR_get_error();
-  ERR_clear_error();
-  if (e == 0) return "unknown OpenSSL error";
-  char buf[256];
-  ERR_error_string_n(e, buf, sizeof(buf));
-  return buf;
-}
+using openssl_util::OpenSslError;
 
 // r||s (each half of the signature) as the DER ECDSA-Sig-Value OpenSSL verifies.
 std::optional<Bytes> RawEcdsaToDer(std::span<const uint8_t> raw) {
