@@ -5,7 +5,7 @@
 namespace custody::policy {
 namespace {
 
-constexpr std::array<std::pair<Action, std::string_view>, 19> kActions{{
+constexpr std::array<std::pair<Action, std::string_view>, 20> kActions{{
     {Action::kRead, "read"},
     {Action::kUpload, "upload"},
     {Action::kGenerate, "generate"},
@@ -25,6 +25,7 @@ constexpr std::array<std::pair<Action, std::string_view>, 19> kActions{{
     {Action::kVerify, "verify"},
     {Action::kIncludePromptInCredentials, "include-prompt-in-credentials"},
     {Action::kIncludeAuthorInCredentials, "include-author-in-credentials"},
+    {Action::kRedactFinding, "redact-finding"},
 }};
 
 }  // namespace

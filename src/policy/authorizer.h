@@ -45,6 +45,10 @@ enum class Action {
   // manifest describes) be disclosed in the exported file's Content Credentials?
   kIncludePromptInCredentials,
   kIncludeAuthorInCredentials,
+  // Decided for each DLP finding in a prompt, an upload or an export, before the main decision
+  // (no route of its own): is the finding redacted (permit) or left in place (deny)? Findings
+  // left in place are what context.dlp counts for the main action, where forbids block.
+  kRedactFinding,
 };
 
 std::string_view Name(Action a);
@@ -108,6 +112,29 @@ struct EngineFacts {
   bool external = false;  // the engine sends its inputs outside the studio
 };
 
+// DLP findings, as policies see them (docs/dlp.md). `stage`: "prompt" (a generation or edit's
+// prompt text), "upload" (an uploaded file's content and metadata), "output" (an engine's
+// output), "export" (the scrubbed file about to be delivered).
+struct DlpFacts {
+  std::string stage;
+  int64_t findings = 0;  // findings left in place (not redacted)
+  int64_t secrets = 0;
+  int64_t pii = 0;
+  int64_t dictionary = 0;
+  int64_t redacted = 0;  // findings redacted before this decision
+  std::set<std::string> rules;  // rule ids of the findings left in place
+  std::set<std::string> tags;
+};
+
+// One finding, for the redact-finding decision.
+struct FindingFacts {
+  std::string stage;  // as DlpFacts::stage
+  std::string rule;   // e.g. "aws-access-token", "pii-email", "dictionary:customers"
+  std::string kind;   // "secret" | "pii" | "dictionary"
+  std::set<std::string> tags;
+  std::string where;  // "content", "name", "metadata:<carrier>:<key>"
+};
+
 struct RequestContext {
   TimePoint now;
   SessionFacts session;
@@ -119,6 +146,8 @@ struct RequestContext {
   std::optional<PrincipalId> subject;                  // authorize: whom the decision is about
   // generate, edit: how many of the job's inputs carry invalid Content Credentials.
   std::optional<int64_t> inputs_with_invalid_credentials;
+  std::optional<DlpFacts> dlp;          // prompt/upload/export: what the DLP scan found
+  std::optional<FindingFacts> finding;  // redact-finding: the finding decided on
 };
 
 struct AuthzRequest {

@@ -144,6 +144,32 @@ Value ContextOf(const RequestContext& c) {
   if (c.subject) ctx.emplace("subject", Ref(PrincipalUid(*c.subject)));
   if (c.inputs_with_invalid_credentials)
     ctx.emplace("inputs_with_invalid_credentials", Long(*c.inputs_with_invalid_credentials));
+  auto str_set = [](const std::set<std::string>& in) {
+    std::vector<Value> out;
+    for (const std::string& s : in) out.push_back(Str(s));
+    return Value::MakeSet(std::move(out));
+  };
+  if (c.dlp) {
+    Record d;
+    d.emplace("stage", Str(c.dlp->stage));
+    d.emplace("findings", Long(c.dlp->findings));
+    d.emplace("secrets", Long(c.dlp->secrets));
+    d.emplace("pii", Long(c.dlp->pii));
+    d.emplace("dictionary", Long(c.dlp->dictionary));
+    d.emplace("redacted", Long(c.dlp->redacted));
+    d.emplace("rules", str_set(c.dlp->rules));
+    d.emplace("tags", str_set(c.dlp->tags));
+    ctx.emplace("dlp", Value(std::move(d)));
+  }
+  if (c.finding) {
+    Record f;
+    f.emplace("stage", Str(c.finding->stage));
+    f.emplace("rule", Str(c.finding->rule));
+    f.emplace("kind", Str(c.finding->kind));
+    f.emplace("tags", str_set(c.finding->tags));
+    f.emplace("where", Str(c.finding->where));
+    ctx.emplace("finding", Value(std::move(f)));
+  }
   return Value(std::move(ctx));
 }
 

@@ -382,6 +382,69 @@ TEST_F(CedarAuthorizerTest, PoliciesSeeContentCredentialsFacts) {
   EXPECT_EQ(d.determining, std::vector<std::string>{"forbid-generate-from-invalid-credentials"});
 }
 
+// The default DLP rules (70-dlp.cedar): secrets in prompts and exported text are redacted, PII only
+// in public exports; exports carrying secrets, public uploads carrying secrets and prompts with
+// PII for external engines are blocked.
+TEST_F(CedarAuthorizerTest, DefaultDlpRulesRedactAndBlock) {
+  PrincipalFacts creator = Human("creator", {Role::kCreator});
+  auto finding = [](std::string stage, std::string kind) {
+    RequestContext ctx;
+    ctx.finding = FindingFacts{stage, kind == "secret" ? "aws-access-token" : "pii-email", kind,
+                               {kind}, "content"};
+    return ctx;
+  };
+  Decision d = Ask(creator, Action::kRedactFinding, finding("prompt", "secret"));
+  EXPECT_TRUE(d.allowed);
+  EXPECT_EQ(d.determining, std::vector<std::string>{"redact-secrets-in-prompts"});
+  EXPECT_FALSE(Ask(creator, Action::kRedactFinding, finding("prompt", "pii")).allowed);
+  EXPECT_FALSE(Ask(creator, Action::kRedactFinding, finding("upload", "secret")).allowed);
+  EXPECT_TRUE(Ask(creator, Action::kRedactFinding, finding("export", "secret")).allowed);
+  asset_.classification = Classification::kInternal;
+  EXPECT_FALSE(Ask(creator, Action::kRedactFinding, finding("export", "pii")).allowed);
+  asset_.classification = Classification::kPublic;
+  EXPECT_TRUE(Ask(creator, Action::kRedactFinding, finding("export", "pii")).allowed);
+  EXPECT_FALSE(Ask(creator, Action::kRedactFinding).allowed);  // no finding in the context
+
+  // Upload: a secret blocks a public upload only.
+  RequestContext up;
+  up.dlp = DlpFacts{"upload", 1, 1, 0, 0, 0, {"aws-access-token"}, {"key"}};
+  asset_.classification = Classification::kPublic;
+  d = Ask(creator, Action::kUpload, up);
+  EXPECT_FALSE(d.allowed);
+  EXPECT_EQ(d.determining, std::vector<std::string>{"forbid-secrets-in-public-uploads"});
+  asset_.classification = Classification::kInternal;
+  EXPECT_TRUE(Ask(creator, Action::kUpload, up).allowed);
+
+  // Export: any secret left in place blocks it.
+  PrincipalFacts pub = Human("pub", {Role::kPublisher});
+  asset_.stage = Stage::kApproved;
+  Approve("rev");
+  RequestContext ex;
+  ex.grant = GrantFacts{
+      AssetId("ast_x"), asset_.sha256, "web", pub.id, now_ + std::chrono::minutes(5), false};
+  ex.destination = "web";
+  ex.dlp = DlpFacts{"export", 0, 0, 0, 0, 2, {}, {}};
+  EXPECT_TRUE(Ask(pub, Action::kExport, ex).allowed);
+  ex.dlp = DlpFacts{"export", 1, 1, 0, 0, 0, {"generic-api-key"}, {}};
+  d = Ask(pub, Action::kExport, ex);
+  EXPECT_EQ(d.determining, std::vector<std::string>{"forbid-secrets-in-exports"});
+
+  // Generate: PII goes to internal engines only.
+  AuthzRequest r;
+  r.principal = creator;
+  r.action = Action::kGenerate;
+  r.resource.type = "project";
+  r.resource.id = project_.str();
+  r.resource.project = project_;
+  r.context.now = now_;
+  r.context.dlp = DlpFacts{"prompt", 1, 0, 1, 0, 0, {"pii-email"}, {"pii"}};
+  r.context.engine = EngineFacts{"procedural", false};
+  EXPECT_TRUE(CedarAuthorizer::Authorize(*bundle_, r).allowed);
+  r.context.engine = EngineFacts{"cloud", true};
+  d = CedarAuthorizer::Authorize(*bundle_, r);
+  EXPECT_EQ(d.determining, std::vector<std::string>{"forbid-pii-to-external-engines"});
+}
+
 TEST_F(CedarAuthorizerTest, ActivatingANewSetChangesDecisionsAndVersion) {
   CedarAuthorizer authz(bundle_, 1);
   AuthzRequest r;
