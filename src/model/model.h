@@ -137,6 +137,40 @@ struct ContentCredentials {
   std::string report_json;
 };
 
+// A DLP finding recorded on an asset (never the secret itself: a redacted excerpt and a keyed
+// fingerprint). docs/dlp.md.
+struct DlpFindingRecord {
+  std::string stage;     // "prompt" | "upload" | "output" | "export"
+  std::string location;  // "content" | "name" | "metadata:<carrier>:<key>"
+  std::string rule_id;
+  std::string kind;      // "secret" | "pii" | "dictionary"
+  uint64_t offset = 0;   // within the location
+  uint64_t length = 0;
+  uint32_t line = 0;
+  uint32_t column = 0;
+  std::string redacted;
+  std::string fingerprint;
+  std::string action;    // "redacted" | "flagged" | "blocked"
+};
+
+// The outcome of scanning an asset when it entered the studio (or was exported).
+struct DlpSummary {
+  int64_t findings = 0;  // all findings, redacted ones included
+  int64_t secrets = 0;
+  int64_t pii = 0;
+  int64_t dictionary = 0;
+  int64_t redacted = 0;
+  std::vector<std::string> rules;  // distinct rule ids, sorted
+  TimePoint scanned_at;
+};
+
+// Where an imported asset came from (custody inventory --import).
+struct AssetOrigin {
+  std::string path;    // the absolute path on the importing machine
+  std::string sha256;  // the file's hash there (equal to the asset's)
+  std::string host;    // the importing machine's name, if given
+};
+
 struct AssetRecord {
   AssetId id;
   AssetKind kind = AssetKind::kUpload;
@@ -160,6 +194,12 @@ struct AssetRecord {
   TimePoint stage_changed_at;
   // nullopt: never verified (assets recorded before Content Credentials existed).
   std::optional<ContentCredentials> credentials;
+  // nullopt: never scanned (assets recorded before DLP existed). The findings themselves are
+  // stored with the asset (WriteTx::InsertAsset writes `findings`) and read by ReadTx::FindingsOf;
+  // asset reads leave `findings` empty.
+  std::optional<DlpSummary> dlp;
+  std::vector<DlpFindingRecord> findings;
+  std::optional<AssetOrigin> origin;
 };
 
 struct JobInput {

@@ -102,6 +102,9 @@ class ReadTx {
   // credentials without the report); nullopt if it was never verified, kNotFound for an unknown
   // asset.
   virtual Result<std::optional<ContentCredentials>> GetAssetCredentials(const AssetId& id) = 0;
+  // The DLP findings recorded with the asset, in the order they were found; kNotFound for an
+  // unknown asset.
+  virtual Result<std::vector<DlpFindingRecord>> FindingsOf(const AssetId& id) = 0;
 
   // Lineage. Ancestors/descendants follow wasDerivedFrom edges transitively up to `max_depth`
   // edges (0 or less: none), nearest first (then by creation), each asset once at its shortest
@@ -165,8 +168,8 @@ class WriteTx : public ReadTx {
   // first disposal time stands.
   virtual Status DestroyBlobKey(const BlobId& id, TimePoint at) = 0;
 
-  // kInvalidArgument if a label fails ValidateLabel. The credentials, when set, are stored with
-  // the asset (report included).
+  // kInvalidArgument if a label fails ValidateLabel. The credentials, the DLP summary, the
+  // findings and the origin, when set, are stored with the asset (report included).
   virtual Status InsertAsset(const AssetRecord& a) = 0;
   // Moves an asset from `from` to `to`; kConflict if it is not in `from` any more.
   virtual Status UpdateAssetStage(const AssetId& id, Stage from, Stage to, TimePoint at) = 0;

@@ -285,10 +285,51 @@ CREATE TABLE asset_credentials (
 ) STRICT;
 )sql";
 
-constexpr std::array<Migration, 3> kMigrations{{
+// DLP: what scanning an asset found when it entered the studio (or was exported), the findings
+// (redacted excerpts and fingerprints, never secrets), and where imported assets came from.
+constexpr std::string_view kSchemaV4 = R"sql(
+CREATE TABLE asset_scans (
+  asset_id    TEXT PRIMARY KEY REFERENCES assets(id),
+  findings    INTEGER NOT NULL,
+  secrets     INTEGER NOT NULL,
+  pii         INTEGER NOT NULL,
+  dictionary  INTEGER NOT NULL,
+  redacted    INTEGER NOT NULL,
+  rules       TEXT NOT NULL,
+  scanned_at  INTEGER NOT NULL
+) STRICT;
+
+CREATE TABLE asset_findings (
+  asset_id    TEXT NOT NULL REFERENCES assets(id),
+  seq         INTEGER NOT NULL,
+  stage       TEXT NOT NULL,
+  location    TEXT NOT NULL,
+  rule_id     TEXT NOT NULL,
+  kind        TEXT NOT NULL,
+  offset      INTEGER NOT NULL,
+  length      INTEGER NOT NULL,
+  line        INTEGER NOT NULL,
+  col         INTEGER NOT NULL,
+  redacted    TEXT NOT NULL,
+  fingerprint TEXT NOT NULL,
+  action      TEXT NOT NULL,
+  PRIMARY KEY (asset_id, seq)
+) STRICT;
+CREATE INDEX asset_findings_by_fingerprint ON asset_findings(fingerprint);
+
+CREATE TABLE asset_origins (
+  asset_id    TEXT PRIMARY KEY REFERENCES assets(id),
+  path        TEXT NOT NULL,
+  sha256      TEXT NOT NULL,
+  host        TEXT NOT NULL
+) STRICT;
+)sql";
+
+constexpr std::array<Migration, 4> kMigrations{{
     {1, "initial schema", kSchemaV1},
     {2, "policy sets; jobs by actor", kSchemaV2},
     {3, "asset content credentials", kSchemaV3},
+    {4, "asset DLP scans, findings and origins", kSchemaV4},
 }};
 
 // Applies one step inside its own transaction. The version is re-read under the write lock so two

@@ -26,7 +26,10 @@ constexpr int kMaxListLimit = 1000;
   "a.generated_by, a.created_at, a.stage_changed_at, "                                          \
   "(SELECT group_concat(l.label, char(31)) FROM asset_labels l WHERE l.asset_id = a.id), "      \
   "(SELECT json_array(c.state, c.active_manifest, c.failures, c.verified_at) "                  \
-  "FROM asset_credentials c WHERE c.asset_id = a.id)"
+  "FROM asset_credentials c WHERE c.asset_id = a.id), "                                        \
+  "(SELECT json_array(s.findings, s.secrets, s.pii, s.dictionary, s.redacted, s.rules, "         \
+  "s.scanned_at) FROM asset_scans s WHERE s.asset_id = a.id), "                                  \
+  "(SELECT json_array(o.path, o.sha256, o.host) FROM asset_origins o WHERE o.asset_id = a.id)"
 #define ASSET_COLUMNS_TAIL_CREDENTIALS "c.state, c.active_manifest, c.failures, c.verified_at"
 #define JOB_COLUMNS                                                                            \
   "id, kind, project, actor, on_behalf_of, engine, model, model_version, parameters_json, "    \
@@ -203,6 +206,41 @@ Result<AssetRecord> ReadAsset(const Statement& st) {
       if (f.is_string()) c.failures.emplace_back(f.as_string());
     c.verified_at = FromUnixMicros(row[3].as_int64());
     a.credentials = std::move(c);
+  }
+  // DLP scan: [findings, secrets, pii, dictionary, redacted, rules (a JSON array), scanned_at].
+  if (!st.IsNull(21)) {
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(st.TextView(21), ec);
+    auto bad = [&] {
+      return Error(ErrorCode::kDataLoss, "asset " + a.id.str() + ": malformed DLP scan row");
+    };
+    if (ec || !v.is_array() || v.as_array().size() != 7) return bad();
+    const boost::json::array& row = v.as_array();
+    for (size_t i : {0, 1, 2, 3, 4, 6})
+      if (!row[i].is_int64()) return bad();
+    if (!row[5].is_string()) return bad();
+    DlpSummary d;
+    d.findings = row[0].as_int64();
+    d.secrets = row[1].as_int64();
+    d.pii = row[2].as_int64();
+    d.dictionary = row[3].as_int64();
+    d.redacted = row[4].as_int64();
+    boost::json::value rules = boost::json::parse(row[5].as_string(), ec);
+    if (ec || !rules.is_array()) return bad();
+    for (const boost::json::value& r : rules.as_array())
+      if (r.is_string()) d.rules.emplace_back(r.as_string());
+    d.scanned_at = FromUnixMicros(row[6].as_int64());
+    a.dlp = std::move(d);
+  }
+  if (!st.IsNull(22)) {
+    boost::system::error_code ec;
+    boost::json::value v = boost::json::parse(st.TextView(22), ec);
+    if (ec || !v.is_array() || v.as_array().size() != 3 || !v.as_array()[0].is_string() ||
+        !v.as_array()[1].is_string() || !v.as_array()[2].is_string())
+      return Error(ErrorCode::kDataLoss, "asset " + a.id.str() + ": malformed origin row");
+    const boost::json::array& row = v.as_array();
+    a.origin = AssetOrigin{std::string(row[0].as_string()), std::string(row[1].as_string()),
+                           std::string(row[2].as_string())};
   }
   return a;
 }
@@ -722,7 +760,67 @@ Status SqliteTx::InsertAsset(const AssetRecord& a) {
                     c.report_json, c.verified_at);
     RETURN_IF_ERROR(cred_st.Run());
   }
+  if (a.dlp) {
+    const DlpSummary& d = *a.dlp;
+    boost::json::array rules;
+    for (const auto& r : d.rules) rules.emplace_back(r);
+    ASSIGN_OR_RETURN(Statement scan_st,
+                     conn_.Prepare("INSERT INTO asset_scans (asset_id, findings, secrets, pii, "
+                                   "dictionary, redacted, rules, scanned_at) "
+                                   "VALUES (?, ?, ?, ?, ?, ?, ?, ?)"));
+    scan_st.BindAll(a.id, d.findings, d.secrets, d.pii, d.dictionary, d.redacted,
+                    boost::json::serialize(rules), d.scanned_at);
+    RETURN_IF_ERROR(scan_st.Run());
+  }
+  if (!a.findings.empty()) {
+    ASSIGN_OR_RETURN(Statement f_st,
+                     conn_.Prepare("INSERT INTO asset_findings (asset_id, seq, stage, location, "
+                                   "rule_id, kind, offset, length, line, col, redacted, "
+                                   "fingerprint, action) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, "
+                                   "?, ?)"));
+    int64_t seq = 0;
+    for (const DlpFindingRecord& f : a.findings) {
+      f_st.BindAll(a.id, seq++, f.stage, f.location, f.rule_id, f.kind, int64_t(f.offset),
+                   int64_t(f.length), int64_t(f.line), int64_t(f.column), f.redacted,
+                   f.fingerprint, f.action);
+      RETURN_IF_ERROR(f_st.Run());
+    }
+  }
+  if (a.origin) {
+    ASSIGN_OR_RETURN(Statement o_st, conn_.Prepare("INSERT INTO asset_origins (asset_id, path, "
+                                                   "sha256, host) VALUES (?, ?, ?, ?)"));
+    o_st.BindAll(a.id, a.origin->path, a.origin->sha256, a.origin->host);
+    RETURN_IF_ERROR(o_st.Run());
+  }
   return OkStatus();
+}
+
+Result<std::vector<DlpFindingRecord>> SqliteTx::FindingsOf(const AssetId& id) {
+  RETURN_IF_ERROR(RequireAsset(id));
+  ASSIGN_OR_RETURN(Statement st,
+                   conn_.Prepare("SELECT stage, location, rule_id, kind, offset, length, line, "
+                                 "col, redacted, fingerprint, action FROM asset_findings "
+                                 "WHERE asset_id = ? ORDER BY seq"));
+  st.BindAll(id);
+  std::vector<DlpFindingRecord> out;
+  for (;;) {
+    ASSIGN_OR_RETURN(bool row, st.Step());
+    if (!row) break;
+    DlpFindingRecord f;
+    f.stage = st.Text(0);
+    f.location = st.Text(1);
+    f.rule_id = st.Text(2);
+    f.kind = st.Text(3);
+    f.offset = uint64_t(st.Int64(4));
+    f.length = uint64_t(st.Int64(5));
+    f.line = uint32_t(st.Int64(6));
+    f.column = uint32_t(st.Int64(7));
+    f.redacted = st.Text(8);
+    f.fingerprint = st.Text(9);
+    f.action = st.Text(10);
+    out.push_back(std::move(f));
+  }
+  return out;
 }
 
 Result<std::optional<ContentCredentials>> SqliteTx::GetAssetCredentials(const AssetId& id) {

@@ -39,6 +39,7 @@ class SqliteTx final : public WriteTx {
   Result<std::vector<AssetRecord>> ListAssets(const AssetQuery& q) override;
   Result<std::vector<AssetId>> AssetsUsingBlob(const BlobId& id) override;
   Result<std::optional<ContentCredentials>> GetAssetCredentials(const AssetId& id) override;
+  Result<std::vector<DlpFindingRecord>> FindingsOf(const AssetId& id) override;
   Result<std::vector<AssetId>> DerivedFrom(const AssetId& id) override;
   Result<std::vector<AssetRecord>> Ancestors(const AssetId& id, int max_depth) override;
   Result<std::vector<AssetRecord>> Descendants(const AssetId& id, int max_depth) override;

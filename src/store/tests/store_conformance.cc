@@ -670,6 +670,59 @@ TEST_P(StoreConformanceTest, AssetRoundTripKeepsContributorsAndProvenance) {
   EXPECT_EQ(got_job->on_behalf_of, alice_.id);
 }
 
+TEST_P(StoreConformanceTest, DlpScanFindingsAndOriginAreStoredWithTheAsset) {
+  SeedWorld();
+  AssetRecord plain = AddAsset(studio_.id, alice_.id, "never scanned");
+  AssetRecord a = MakeAsset(studio_.id, alice_.id, "imported with findings");
+  a.dlp = DlpSummary{3, 1, 1, 1, 1, {"aws-access-token", "dictionary:customers", "pii-email"},
+                     Tick()};
+  a.findings = {
+      {"upload", "metadata:png:tEXt:workflow", "aws-access-token", "secret", 120, 20, 3, 17,
+       "\"key\": \"AKIA████\"", "00ff", "flagged"},
+      {"upload", "content", "pii-email", "pii", 5, 17, 1, 6, "████@████.com", "11ee", "redacted"},
+      {"upload", "name", "dictionary:customers", "dictionary", 0, 4, 1, 1, "acme", "22dd",
+       "flagged"},
+  };
+  a.origin = AssetOrigin{"/home/cara/Downloads/acme hero.png", a.sha256, "cara-laptop"};
+  ASSERT_OK(Insert([&](WriteTx& tx) { return tx.InsertAsset(a); }));
+
+  auto got = store().Read([&](ReadTx& tx) { return tx.GetAsset(a.id); });
+  ASSERT_OK(got);
+  ASSERT_TRUE(got->dlp.has_value());
+  EXPECT_EQ(got->dlp->findings, 3);
+  EXPECT_EQ(got->dlp->secrets, 1);
+  EXPECT_EQ(got->dlp->pii, 1);
+  EXPECT_EQ(got->dlp->dictionary, 1);
+  EXPECT_EQ(got->dlp->redacted, 1);
+  EXPECT_EQ(got->dlp->rules, a.dlp->rules);
+  EXPECT_EQ(got->dlp->scanned_at, a.dlp->scanned_at);
+  EXPECT_TRUE(got->findings.empty());  // asset reads leave the findings out
+  ASSERT_TRUE(got->origin.has_value());
+  EXPECT_EQ(got->origin->path, a.origin->path);
+  EXPECT_EQ(got->origin->sha256, a.sha256);
+  EXPECT_EQ(got->origin->host, "cara-laptop");
+
+  auto findings = store().Read([&](ReadTx& tx) { return tx.FindingsOf(a.id); });
+  ASSERT_OK(findings);
+  ASSERT_EQ(findings->size(), 3u);
+  EXPECT_EQ((*findings)[0].location, "metadata:png:tEXt:workflow");
+  EXPECT_EQ((*findings)[0].offset, 120u);
+  EXPECT_EQ((*findings)[0].column, 17u);
+  EXPECT_EQ((*findings)[1].action, "redacted");
+  EXPECT_EQ((*findings)[2].rule_id, "dictionary:customers");
+
+  auto plain_got = store().Read([&](ReadTx& tx) { return tx.GetAsset(plain.id); });
+  ASSERT_OK(plain_got);
+  EXPECT_FALSE(plain_got->dlp.has_value());
+  EXPECT_FALSE(plain_got->origin.has_value());
+  auto none = store().Read([&](ReadTx& tx) { return tx.FindingsOf(plain.id); });
+  ASSERT_OK(none);
+  EXPECT_TRUE(none->empty());
+  auto unknown = store().Read(
+      [&](ReadTx& tx) { return tx.FindingsOf(AssetId("ast_aaaaaaaaaaaaaaaaaaaaaaaaaa")); });
+  EXPECT_FALSE(unknown.ok());
+}
+
 TEST_P(StoreConformanceTest, ContentCredentialsAreStoredWithTheAsset) {
   SeedWorld();
   AssetRecord plain = AddAsset(studio_.id, alice_.id, "never verified");
