@@ -382,8 +382,8 @@ TEST_F(CedarAuthorizerTest, PoliciesSeeContentCredentialsFacts) {
   EXPECT_EQ(d.determining, std::vector<std::string>{"forbid-generate-from-invalid-credentials"});
 }
 
-// The default DLP rules (70-dlp.cedar): secrets in prompts and exported text are redacted, PII only
-// in public exports; exports carrying secrets, public uploads carrying secrets and prompts with
+// The default DLP rules (70-dlp.cedar): secrets in prompts and uploaded text are redacted; exports
+// carrying secrets, public exports carrying PII, public uploads carrying secrets and prompts with
 // PII for external engines are blocked.
 TEST_F(CedarAuthorizerTest, DefaultDlpRulesRedactAndBlock) {
   PrincipalFacts creator = Human("creator", {Role::kCreator});
@@ -397,12 +397,11 @@ TEST_F(CedarAuthorizerTest, DefaultDlpRulesRedactAndBlock) {
   EXPECT_TRUE(d.allowed);
   EXPECT_EQ(d.determining, std::vector<std::string>{"redact-secrets-in-prompts"});
   EXPECT_FALSE(Ask(creator, Action::kRedactFinding, finding("prompt", "pii")).allowed);
-  EXPECT_FALSE(Ask(creator, Action::kRedactFinding, finding("upload", "secret")).allowed);
-  EXPECT_TRUE(Ask(creator, Action::kRedactFinding, finding("export", "secret")).allowed);
-  asset_.classification = Classification::kInternal;
-  EXPECT_FALSE(Ask(creator, Action::kRedactFinding, finding("export", "pii")).allowed);
-  asset_.classification = Classification::kPublic;
-  EXPECT_TRUE(Ask(creator, Action::kRedactFinding, finding("export", "pii")).allowed);
+  EXPECT_TRUE(Ask(creator, Action::kRedactFinding, finding("upload", "secret")).allowed);
+  RequestContext in_metadata = finding("upload", "secret");
+  in_metadata.finding->where = "metadata:png:tEXt:workflow";
+  EXPECT_FALSE(Ask(creator, Action::kRedactFinding, in_metadata).allowed);
+  EXPECT_FALSE(Ask(creator, Action::kRedactFinding, finding("export", "secret")).allowed);
   EXPECT_FALSE(Ask(creator, Action::kRedactFinding).allowed);  // no finding in the context
 
   // Upload: a secret blocks a public upload only.
@@ -428,6 +427,12 @@ TEST_F(CedarAuthorizerTest, DefaultDlpRulesRedactAndBlock) {
   ex.dlp = DlpFacts{"export", 1, 1, 0, 0, 0, {"generic-api-key"}, {}};
   d = Ask(pub, Action::kExport, ex);
   EXPECT_EQ(d.determining, std::vector<std::string>{"forbid-secrets-in-exports"});
+  ex.dlp = DlpFacts{"export", 1, 0, 1, 0, 0, {"pii-email"}, {}};
+  asset_.classification = Classification::kInternal;
+  EXPECT_TRUE(Ask(pub, Action::kExport, ex).allowed);
+  asset_.classification = Classification::kPublic;
+  d = Ask(pub, Action::kExport, ex);
+  EXPECT_EQ(d.determining, std::vector<std::string>{"forbid-pii-in-public-exports"});
 
   // Generate: PII goes to internal engines only.
   AuthzRequest r;
