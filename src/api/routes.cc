@@ -339,6 +339,10 @@ void Api::RegisterRoutes() {
            }
          }
          r.licence = c.req.query("licence").value_or("");
+         r.source_path = c.req.query("source_path").value_or("");
+         r.source_sha256 = c.req.query("source_sha256").value_or("");
+         r.source_host = c.req.query("source_host").value_or("");
+         r.owner = c.req.query("owner").value_or("");
          auto ct = c.req.header("content-type");
          if (ct && *ct != "application/octet-stream") r.media_type = ct->substr(0, ct->find(';'));
          c.req.set_body_limit(workflow_.options().max_upload_bytes);
@@ -413,6 +417,14 @@ void Api::RegisterRoutes() {
          ASSIGN_OR_RETURN(auto id, PathId<AssetId>(c));
          ASSIGN_OR_RETURN(json::object o, workflow_.Lineage(c.who(), id));
          return SendJson(c, 200, o);
+       }},
+      {"GET", "/v1/assets/{id}/findings", "assets.findings", "read",
+       [this](Call& c) -> Status {
+         ASSIGN_OR_RETURN(auto id, PathId<AssetId>(c));
+         ASSIGN_OR_RETURN(auto findings, workflow_.Findings(c.who(), id));
+         json::array list;
+         for (const DlpFindingRecord& f : findings) list.push_back(wf::FindingJson(f));
+         return SendJson(c, 200, json::object{{"asset", id.str()}, {"findings", std::move(list)}});
        }},
       {"GET", "/v1/assets/{id}/reviews", "assets.reviews", "read",
        [this](Call& c) -> Status {

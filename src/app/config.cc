@@ -108,6 +108,12 @@ std::set<std::string, std::less<>> NameList(const std::string& v) {
 // sometimes a flag. Values arrive as strings.
 using Setter = std::function<Status(const std::string&, Config*)>;
 
+Result<bool> ToBool(const std::string& v, const std::string& key) {
+  if (v == "true" || v == "1" || v == "yes") return true;
+  if (v == "false" || v == "0" || v == "no") return false;
+  return InvalidArgument(key + " must be true or false, not '" + v.substr(0, 40) + "'");
+}
+
 Result<int64_t> ToInt(const std::string& v, const std::string& key) {
   int64_t n = 0;
   auto [ptr, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
@@ -232,6 +238,39 @@ const std::map<std::string, Setter>& Settings() {
          ASSIGN_OR_RETURN(int64_t n, ToInt(v, "c2pa.max_verify_bytes"));
          if (n < 1) return InvalidArgument("c2pa.max_verify_bytes must be positive");
          c->c2pa_max_verify_bytes = uint64_t(n);
+         return OkStatus();
+       }},
+      {"dlp.rules",
+       [](const std::string& v, Config* c) {
+         c->dlp_rules = v;
+         return OkStatus();
+       }},
+      {"dlp.dictionaries",
+       [](const std::string& v, Config* c) -> Status {
+         c->dlp_dictionaries.clear();
+         for (const std::string& item : NameList(v)) {
+           size_t eq = item.find('=');
+           if (eq == std::string::npos || eq == 0 || eq + 1 == item.size())
+             return InvalidArgument("dlp.dictionaries: '" + item + "' is not name=path");
+           c->dlp_dictionaries.emplace_back(item.substr(0, eq), item.substr(eq + 1));
+         }
+         return OkStatus();
+       }},
+      {"dlp.secrets",
+       [](const std::string& v, Config* c) -> Status {
+         ASSIGN_OR_RETURN(c->dlp_secrets, ToBool(v, "dlp.secrets"));
+         return OkStatus();
+       }},
+      {"dlp.pii",
+       [](const std::string& v, Config* c) -> Status {
+         ASSIGN_OR_RETURN(c->dlp_pii, ToBool(v, "dlp.pii"));
+         return OkStatus();
+       }},
+      {"dlp.max_scan_bytes",
+       [](const std::string& v, Config* c) -> Status {
+         ASSIGN_OR_RETURN(int64_t n, ToInt(v, "dlp.max_scan_bytes"));
+         if (n < 1) return InvalidArgument("dlp.max_scan_bytes must be positive");
+         c->dlp_max_scan_bytes = uint64_t(n);
          return OkStatus();
        }},
       {"maintenance.interval",

@@ -48,6 +48,14 @@ struct Config {
   std::filesystem::path c2pa_trust_bundle;  // c2pa.trust_bundle: extra PEM anchors (verification)
   uint64_t c2pa_max_verify_bytes = uint64_t(256) << 20;  // c2pa.max_verify_bytes
 
+  // Data loss prevention (docs/dlp.md).
+  std::filesystem::path dlp_rules;  // dlp.rules: a gitleaks TOML file; empty: the built-in rules
+  // dlp.dictionaries: "name=path,name=path": files of terms (one per line, # comments).
+  std::vector<std::pair<std::string, std::filesystem::path>> dlp_dictionaries;
+  bool dlp_secrets = true;  // dlp.secrets
+  bool dlp_pii = true;      // dlp.pii
+  uint64_t dlp_max_scan_bytes = uint64_t(256) << 20;  // dlp.max_scan_bytes
+
   // Jobs.
   int workers = 2;
   int job_max_attempts = 3;

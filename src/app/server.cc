@@ -8,6 +8,8 @@
 #include "audit/audit_log.h"
 #include "blob/fs_blob_store.h"
 #include "crypto/master_key.h"
+#include "dlp/rules.h"
+#include "dlp/scanner.h"
 #include "crypto/signing_key.h"
 #include "http/client.h"
 #include "http/server.h"
@@ -137,6 +139,79 @@ Result<provenance::cose::TimestampTransport> MakeTimestampTransport(const std::s
                                                     std::to_string(r->status));
         return Bytes(r->body.begin(), r->body.end());
       });
+}
+
+// The key of DLP findings' fingerprints (HMAC), so equal secrets correlate across scans without
+// being stored: 32 random bytes, wrapped by the master key in keys/dlp-fingerprint.key.
+Result<std::string> LoadOrCreateFingerprintKey(const fs::path& data, const crypto::MasterKey& master,
+                                               Random& random) {
+  constexpr std::string_view kContext = "custody.dlp.fingerprint";
+  fs::path file = data / "keys" / "dlp-fingerprint.key";
+  if (!fs::exists(file)) {
+    Bytes key(32);
+    random.Fill(key);
+    ASSIGN_OR_RETURN(Bytes wrapped, master.Wrap(key, kContext, random));
+    fs::path tmp = file;
+    tmp += ".tmp";
+    {
+      std::ofstream o(tmp, std::ios::binary | std::ios::trunc);
+      o.write(reinterpret_cast<const char*>(wrapped.data()), std::streamsize(wrapped.size()));
+      if (!o) return Error(ErrorCode::kUnavailable, "cannot write " + tmp.string());
+    }
+    std::error_code ec;
+    fs::permissions(tmp, fs::perms::owner_read | fs::perms::owner_write, fs::perm_options::replace,
+                    ec);
+    fs::rename(tmp, file, ec);
+    if (ec) return Error(ErrorCode::kUnavailable, "cannot create " + file.string());
+  }
+  Status read;
+  std::string wrapped = ReadTextFile(file, &read);
+  RETURN_IF_ERROR(read);
+  ASSIGN_OR_RETURN(Bytes key, master.Unwrap(AsBytes(wrapped), kContext));
+  return std::string(key.begin(), key.end());
+}
+
+// The DLP scanner of the configuration: dlp.rules (gitleaks TOML) or the built-in rules, the PII
+// detectors, and the dictionaries.
+Result<std::shared_ptr<const dlp::Scanner>> LoadDlpScanner(const Config& config,
+                                                           const crypto::MasterKey& master,
+                                                           Random& random) {
+  dlp::RuleSet rules;
+  if (config.dlp_rules.empty()) {
+    rules = dlp::BuiltinRules();
+  } else {
+    auto loaded = dlp::LoadRules(config.dlp_rules, &dlp::BuiltinRules());
+    if (!loaded.ok())
+      return Error(loaded.error().code(), "dlp.rules: " + loaded.error().message());
+    rules = std::move(*loaded);
+  }
+  dlp::ScannerOptions so;
+  so.secrets = config.dlp_secrets;
+  so.pii = config.dlp_pii;
+  for (const auto& [name, path] : config.dlp_dictionaries) {
+    Status read;
+    std::string text = ReadTextFile(path, &read);
+    if (!read.ok())
+      return Error(read.error().code(), "dlp.dictionaries: " + read.error().message());
+    dlp::Dictionary d;
+    d.name = name;
+    size_t start = 0;
+    while (start < text.size()) {
+      size_t end = text.find('\n', start);
+      if (end == std::string::npos) end = text.size();
+      std::string term = text.substr(start, end - start);
+      start = end + 1;
+      while (!term.empty() && (term.back() == '\r' || term.back() == ' ')) term.pop_back();
+      while (!term.empty() && term.front() == ' ') term.erase(0, 1);
+      if (term.empty() || term[0] == '#') continue;
+      d.terms.push_back(std::move(term));
+    }
+    so.dictionaries.push_back(std::move(d));
+  }
+  ASSIGN_OR_RETURN(so.fingerprint_key, LoadOrCreateFingerprintKey(config.data_dir, master, random));
+  auto scanner = dlp::Scanner::Create(rules, std::move(so));
+  if (!scanner.ok()) return Error(scanner.error().code(), "dlp: " + scanner.error().message());
+  return std::shared_ptr<const dlp::Scanner>(std::move(*scanner));
 }
 
 Result<ContentCredentialsSetup> LoadContentCredentials(const Config& config,
@@ -282,6 +357,8 @@ Result<std::unique_ptr<Server>> Server::Create(const Config& config, std::ostrea
     p->authorizer = std::make_unique<policy::CedarAuthorizer>(std::move(defaults), 0);
   }
   workflow::WorkflowOptions wo;
+  ASSIGN_OR_RETURN(wo.dlp.scanner, LoadDlpScanner(config, *p->master, random));
+  wo.dlp.max_scan_bytes = config.dlp_max_scan_bytes;
   wo.review_window = config.review_window;
   wo.grant_ttl = config.grant_ttl;
   wo.max_upload_bytes = config.max_upload_bytes;

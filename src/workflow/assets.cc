@@ -86,6 +86,14 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, 
     return InvalidArgument("a licence is recorded for references only");
   for (const std::string& l : req.labels) RETURN_IF_ERROR(ValidateLabel(l));
   if (req.media_type.size() > 100) return InvalidArgument("media type too long");
+  if (req.source_path.size() > 4096) return InvalidArgument("source_path too long (max 4096)");
+  if (req.source_host.size() > 255) return InvalidArgument("source_host too long (max 255)");
+  if (!req.source_sha256.empty() &&
+      (req.source_sha256.size() != 64 ||
+       req.source_sha256.find_first_not_of("0123456789abcdef") != std::string::npos))
+    return InvalidArgument("source_sha256 must be 64 lower-case hex digits");
+  if (req.source_path.empty() && (!req.source_sha256.empty() || !req.source_host.empty()))
+    return InvalidArgument("source_sha256 and source_host describe a source_path");
 
   // Decide before reading a byte, so a denied caller cannot make us store anything.
   ASSIGN_OR_RETURN(ProjectRecord project,
@@ -98,6 +106,29 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, 
       return OkStatus();
     });
     return DeniedError(pre);
+  }
+  // Owning an asset on someone else's behalf (an administrator importing a designer's library)
+  // needs the admin action on the project, and the owner must exist.
+  std::optional<PrincipalId> owner;
+  if (!req.owner.empty() && req.owner != c.principal.id.str() && req.owner != c.principal.name) {
+    if (req.owner.size() > 200) return InvalidArgument("owner too long");
+    ASSIGN_OR_RETURN(PrincipalRecord o, store_.Read([&](ReadTx& tx) -> Result<PrincipalRecord> {
+      if (LooksLike<PrincipalId>(req.owner)) return tx.GetPrincipal(PrincipalId(req.owner));
+      ASSIGN_OR_RETURN(auto found, tx.FindPrincipalByName(req.owner));
+      if (!found) return NotFound("no principal named " + req.owner);
+      return *found;
+    }));
+    policy::Decision d = Decide(c, policy::Action::kAdmin, ProjectResource(project.id));
+    if (!d.allowed) {
+      (void)store_.Write([&](WriteTx& tx) -> Status {
+        audit::AuditEvent e = Event(c, "asset.upload", project.id.str(), "denied", &d);
+        e.details["owner"] = o.id.str();
+        RETURN_IF_ERROR(audit_.Append(tx, e));
+        return OkStatus();
+      });
+      return DeniedError(d);
+    }
+    owner = o.id;
   }
 
   const bool is_prompt = req.kind == AssetKind::kPrompt;
@@ -153,6 +184,18 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, 
                  "declared media type " + req.media_type + " but the content is " + sniffed);
   }
   ASSIGN_OR_RETURN(blob::BlobInfo info, writer->Commit());
+  if (!req.source_sha256.empty() && req.source_sha256 != info.sha256_hex) {
+    (void)blobs_.Remove(info.id);
+    return InvalidArgument("the bytes received hash to " + info.sha256_hex +
+                           ", not the source_sha256 given (" + req.source_sha256 +
+                           "): the file changed or was damaged in transit");
+  }
+  if (!req.source_sha256.empty() && req.source_sha256 != info.sha256_hex) {
+    (void)blobs_.Remove(info.id);
+    return InvalidArgument("the bytes received hash to " + info.sha256_hex +
+                           ", not the source_sha256 given (" + req.source_sha256 +
+                           "): the file changed or was damaged in transit");
+  }
   // Every file that enters the studio is verified for C2PA Content Credentials; the result is
   // kept with the asset and is a fact policies can use (resource.credentials).
   VerifiedFile verified;
@@ -164,33 +207,99 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, 
     verified = VerifyFile(whole, options_.credentials.trust, clock_.Now(),
                           options_.credentials.max_verify_bytes);
   }
+  // DLP: the content (text files), every metadata value and the file's name are scanned.
+  // Secrets in text content may be redacted (redact-finding) before the asset is recorded; the
+  // upload decision below sees the rest.
+  const bool dlp_on = options_.dlp.scanner != nullptr && (is_prompt || !too_large_to_verify);
+  std::string file_name = req.title;
+  if (!req.source_path.empty()) file_name = req.source_path.substr(req.source_path.rfind('/') + 1);
+  DlpScan scan;
+  policy::AssetFacts new_facts;
+  new_facts.kind = req.kind;
+  new_facts.classification = req.classification;
+  new_facts.labels = UnionLabels(req.labels, {});
+  new_facts.contributors = {c.principal.id};
+  new_facts.credentials = verified.credentials.state;
+  if (owner) new_facts.contributors.insert(*owner);
+  policy::ResourceFacts new_asset{"asset", "upload", project.id, new_facts};
+  std::optional<BlobRecord> redacted_blob;
+  if (dlp_on) {
+    scan = ScanForDlp(is_prompt ? std::span<const uint8_t>(head) : std::span<const uint8_t>(whole),
+                      file_name, "upload");
+    const bool text = is_prompt || media_type.rfind("text/", 0) == 0;
+    if (!scan.empty() && text) {
+      DecideRedactions(c, new_asset, scan);
+      if (std::find(scan.redact.begin(), scan.redact.end(), true) != scan.redact.end()) {
+        std::span<const uint8_t> original = is_prompt ? std::span<const uint8_t>(head)
+                                                      : std::span<const uint8_t>(whole);
+        std::string redacted = RedactContent(
+            std::string_view(reinterpret_cast<const char*>(original.data()), original.size()),
+            scan);
+        BlobId rid;
+        auto rb = StoreBytes(AsBytes(redacted), &rid);
+        if (!rb.ok()) {
+          (void)blobs_.Remove(info.id);
+          return rb.error();
+        }
+        (void)blobs_.Remove(info.id);
+        redacted_blob = *rb;
+      }
+    }
+  }
   Bytes().swap(whole);
+  const BlobRecord blob_record =
+      redacted_blob ? *redacted_blob : BlobRecordOf(info, clock_.Now());
 
   std::optional<policy::Decision> denied;
   AssetRecord a;
   Status s = store_.Write([&](WriteTx& tx) -> Status {
-    // Decide again: a membership may have been revoked while the bytes streamed in.
-    policy::Decision d = Decide(c, policy::Action::kUpload, ProjectResource(project.id));
-    if (!d.allowed) return RecordDenial(tx, c, d, "asset.upload", project.id.str(), &denied);
-    RETURN_IF_ERROR(tx.InsertBlob(BlobRecordOf(info, clock_.Now())));
+    // Decide again: a membership may have been revoked while the bytes streamed in; and now the
+    // policies see what the DLP scan found.
+    policy::RequestContext ctx;
+    if (dlp_on) ctx.dlp = scan.Facts();
+    policy::Decision d = Decide(c, policy::Action::kUpload, new_asset, ctx);
+    if (!d.allowed) {
+      if (!scan.empty()) {
+        audit::AuditEvent scan_e = Event(c, "dlp.scan", project.id.str(), "blocked", &d);
+        scan_e.details["dlp"] = scan.AuditJson(true);
+        scan_e.details["sha256"] = info.sha256_hex;
+        RETURN_IF_ERROR(audit_.Append(tx, scan_e));
+      }
+      return RecordDenial(tx, c, d, "asset.upload", project.id.str(), &denied);
+    }
+    RETURN_IF_ERROR(tx.InsertBlob(blob_record));
     a.id = NewId<AssetId>(random_);
     a.kind = req.kind;
     a.project = project.id;
-    a.owner = c.principal.id;
-    a.on_behalf_of = c.principal.owner;
+    a.owner = owner.value_or(c.principal.id);
+    a.on_behalf_of = owner ? std::nullopt : c.principal.owner;
     a.title = req.title.empty() ? std::string(Name(req.kind)) : req.title;
     a.media_type = media_type;
-    a.size = info.size;
-    a.sha256 = info.sha256_hex;
-    a.blob = info.id;
+    a.size = blob_record.size;
+    a.sha256 = blob_record.sha256;
+    a.blob = blob_record.id;
     a.classification = req.classification;
     a.labels = UnionLabels(req.labels, {});
     a.licence = req.licence;
     a.stage = Stage::kDraft;
     a.created_at = a.stage_changed_at = clock_.Now();
     a.credentials = verified.credentials;
+    if (dlp_on) {
+      a.dlp = scan.Summary(clock_.Now());
+      a.findings = scan.Records(false);
+    }
+    if (!req.source_path.empty())
+      a.origin = AssetOrigin{req.source_path, info.sha256_hex, req.source_host};
     RETURN_IF_ERROR(tx.InsertAsset(a));
     audit::AuditEvent e = Event(c, "asset.upload", a.id.str(), "succeeded", &d);
+    if (owner) e.details["owner"] = owner->str();
+    if (a.origin) {
+      e.details["source_path"] = a.origin->path;
+      e.details["source_sha256"] = a.origin->sha256;
+      if (!a.origin->host.empty()) e.details["source_host"] = a.origin->host;
+    }
+    if (redacted_blob) e.details["received_sha256"] = info.sha256_hex;
+    if (!scan.empty()) e.details["dlp"] = scan.AuditJson(false);
     e.details["project"] = project.id.str();
     e.details["kind"] = std::string(Name(a.kind));
     e.details["sha256"] = a.sha256;
@@ -200,7 +309,7 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, 
     RETURN_IF_ERROR(audit_.Append(tx, e));
     return OkStatus();
   });
-  if (!s.ok() || denied) (void)blobs_.Remove(info.id);
+  if (!s.ok() || denied) (void)blobs_.Remove(blob_record.id);
   if (denied) return DeniedError(*denied);
   RETURN_IF_ERROR(s);
   Publish("asset.created", a.project, {{"asset", a.id.str()}, {"kind", std::string(Name(a.kind))}});
@@ -241,6 +350,11 @@ Status Workflow::ReadContent(
     return Error(ErrorCode::kNotFound, "the content of " + a.id.str() + " was disposed");
   ASSIGN_OR_RETURN(auto reader, blobs_.Open(b.id, b.wrapped_key));
   return fn(a, *reader);
+}
+
+Result<std::vector<DlpFindingRecord>> Workflow::Findings(const Caller& c, const AssetId& id) {
+  ASSIGN_OR_RETURN(AssetRecord a, GetAsset(c, id));
+  return store_.Read([&](ReadTx& tx) { return tx.FindingsOf(a.id); });
 }
 
 Result<json::object> Workflow::Lineage(const Caller& c, const AssetId& id) {
@@ -292,6 +406,11 @@ Result<json::object> Workflow::Lineage(const Caller& c, const AssetId& id) {
     out["activities"] = std::move(activities);
     out["edges"] = std::move(edges);
     out["publications"] = std::move(publications);
+    // Imported assets: where the file was before it entered the studio.
+    if (root.origin)
+      out["origin"] = json::object{{"path", root.origin->path},
+                                   {"sha256", root.origin->sha256},
+                                   {"host", root.origin->host}};
     return OkStatus();
   });
   RETURN_IF_ERROR(s);

@@ -35,12 +35,41 @@ Result<JobRecord> Workflow::CreateJob(const Caller& c, const JobRequest& req) {
       engine->kind() == JobKind::kEdit ? policy::Action::kEdit : policy::Action::kGenerate;
   const std::string audit_action = engine->kind() == JobKind::kEdit ? "job.edit" : "job.generate";
 
+  // DLP: the prompt is scanned before anything is stored or queued. Findings policy says to
+  // redact are replaced in the stored text (so the engine never sees them); the rest are what
+  // the generate/edit decision sees as context.dlp.
+  DlpScan prompt_scan;
+  std::string prompt_text = req.prompt.value_or("");
+  const bool dlp_on = req.prompt && options_.dlp.scanner != nullptr;
+  if (dlp_on) {
+    prompt_scan = ScanForDlp(AsBytes(*req.prompt), "prompt", "prompt");
+    if (!prompt_scan.empty()) {
+      // The prompt asset's classification: the declared one raised to the inputs'.
+      ASSIGN_OR_RETURN(Classification level, store_.Read([&](ReadTx& tx) -> Result<Classification> {
+        Classification l = req.classification.value_or(Classification::kInternal);
+        for (const JobInput& in : req.inputs) {
+          auto input = tx.GetAsset(in.asset);
+          if (input.ok() && input->project == req.project) l = std::max(l, input->classification);
+        }
+        return l;
+      }));
+      policy::AssetFacts pf;
+      pf.kind = AssetKind::kPrompt;
+      pf.classification = level;
+      pf.labels = UnionLabels(req.labels, {});
+      pf.contributors = {c.principal.id};
+      policy::ResourceFacts prompt_resource{"asset", "prompt", req.project, std::move(pf)};
+      DecideRedactions(c, prompt_resource, prompt_scan);
+      prompt_text = RedactContent(*req.prompt, prompt_scan);
+    }
+  }
+
   // The prompt text becomes an asset of its own (written before the transaction, removed if it
   // does not commit).
   std::optional<BlobRecord> prompt_blob;
   BlobId written;
   if (req.prompt) {
-    ASSIGN_OR_RETURN(BlobRecord b, StoreBytes(AsBytes(*req.prompt), &written));
+    ASSIGN_OR_RETURN(BlobRecord b, StoreBytes(AsBytes(prompt_text), &written));
     prompt_blob = b;
   }
 
@@ -66,8 +95,16 @@ Result<JobRecord> Workflow::CreateJob(const Caller& c, const JobRequest& req) {
     ctx.inputs_with_invalid_credentials = invalid_credentials;
     ASSIGN_OR_RETURN(ctx.session.jobs_last_hour,
                      tx.CountJobsSince(c.principal.id, clock_.Now() - std::chrono::hours(1)));
+    if (dlp_on) ctx.dlp = prompt_scan.Facts();
     policy::Decision d = Decide(c, action, ProjectResource(project.id), ctx);
-    if (!d.allowed) return RecordDenial(tx, c, d, audit_action, project.id.str(), &denied);
+    if (!d.allowed) {
+      if (!prompt_scan.empty()) {
+        audit::AuditEvent scan_e = Event(c, "dlp.scan", project.id.str(), "blocked", &d);
+        scan_e.details["dlp"] = prompt_scan.AuditJson(true);
+        RETURN_IF_ERROR(audit_.Append(tx, scan_e));
+      }
+      return RecordDenial(tx, c, d, audit_action, project.id.str(), &denied);
+    }
 
     job.id = NewId<JobId>(random_);
     job.kind = engine->kind();
@@ -120,6 +157,10 @@ Result<JobRecord> Workflow::CreateJob(const Caller& c, const JobRequest& req) {
       p.classification = job.output_classification;
       p.labels = UnionLabels(req.labels, {});
       p.created_at = p.stage_changed_at = clock_.Now();
+      if (dlp_on) {
+        p.dlp = prompt_scan.Summary(clock_.Now());
+        p.findings = prompt_scan.Records(false);
+      }
       RETURN_IF_ERROR(tx.InsertAsset(p));
       job.inputs.push_back(JobInput{p.id, "prompt"});
       inputs_audit.push_back(
@@ -134,6 +175,7 @@ Result<JobRecord> Workflow::CreateJob(const Caller& c, const JobRequest& req) {
     e.details["seed"] = job.seed;
     e.details["parameters_sha256"] = crypto::Sha256Hex(AsBytes(job.parameters_json));
     e.details["inputs"] = std::move(inputs_audit);
+    if (!prompt_scan.empty()) e.details["dlp"] = prompt_scan.AuditJson(false);
     RETURN_IF_ERROR(audit_.Append(tx, e));
     return OkStatus();
   });
@@ -211,6 +253,9 @@ Status Workflow::Complete(const JobRecord& job, const jobs::Engine& engine,
   // it with its own Content Credentials.
   VerifiedFile verified = VerifyFile(output.content, options_.credentials.trust, clock_.Now(),
                                      options_.credentials.max_verify_bytes);
+  // ... and is scanned like one: findings in an output are flagged (recorded on the asset and in
+  // the audit entry); an export of it is where policy can block.
+  DlpScan output_scan = ScanForDlp(output.content, job.output_title, "output");
   BlobId written;
   ASSIGN_OR_RETURN(BlobRecord blob, StoreBytes(output.content, &written));
   AssetRecord a;
@@ -247,6 +292,10 @@ Status Workflow::Complete(const JobRecord& job, const jobs::Engine& engine,
     }
     a.title = title.empty() ? std::string(Name(a.kind)) : title;
     a.credentials = verified.credentials;
+    if (options_.dlp.scanner) {
+      a.dlp = output_scan.Summary(clock_.Now());
+      a.findings = output_scan.Records(false);
+    }
     RETURN_IF_ERROR(tx.InsertAsset(a));
     for (const JobInput& in : job.inputs) RETURN_IF_ERROR(tx.AddDerivation(a.id, in.asset, job.id));
     current.status = JobStatus::kSucceeded;
@@ -267,6 +316,7 @@ Status Workflow::Complete(const JobRecord& job, const jobs::Engine& engine,
     e.details["model_version"] = std::string(engine.version());
     e.details["classification"] = std::string(Name(a.classification));
     e.details["credentials"] = CredentialsJson(*a.credentials);
+    if (!output_scan.empty()) e.details["dlp"] = output_scan.AuditJson(false);
     RETURN_IF_ERROR(audit_.Append(tx, e));
     return OkStatus();
   });

@@ -20,13 +20,16 @@ std::string ExtensionFor(const std::string& media_type) {
   return ".bin";
 }
 
+// Exports must be scrubbed (media/scrub.h) and signed (provenance): the formats both cover.
 bool Scrubbable(const std::string& media_type) {
-  return media_type == "image/png" || media_type == "image/jpeg";
+  return media_type == "image/png" || media_type == "image/jpeg" || media_type == "image/webp" ||
+         media_type == "audio/wav" || media_type == "video/mp4";
 }
 
 // The metadata carrier a C2PA manifest store occupies (media/scrub.h names).
 bool IsManifestCarrier(const std::string& carrier) {
-  return carrier == "png:caBX" || carrier == "jpeg:APP11:JUMBF";
+  return carrier == "png:caBX" || carrier == "jpeg:APP11:JUMBF" || carrier == "webp:C2PA" ||
+         carrier == "wav:C2PA" || carrier == "mp4:uuid:c2pa";
 }
 
 // Signing must add the manifest store and nothing else: the carriers after signing are the ones
@@ -223,13 +226,14 @@ Result<GrantRecord> Workflow::RequestExport(const Caller& c, const AssetId& id,
 Result<ExportResult> Workflow::Export(const Caller& c, const GrantId& grant_id) {
   if (!LooksLike<GrantId>(grant_id.str()))
     return NotFound("no grant " + grant_id.str().substr(0, 40));
-  // Step 1: decide and consume the grant atomically, so a grant can be used once only even
-  // under concurrent requests.
+  // Step 1: decide, before reading a byte of the asset (a denied caller costs no work). The
+  // grant is not consumed yet: the decision is taken again, with the DLP scan of the scrubbed
+  // file, when the grant is used (step 2).
   std::optional<policy::Decision> denied;
   GrantRecord g;
   AssetRecord source;
   policy::Decision decision;
-  Status s = store_.Write([&](WriteTx& tx) -> Status {
+  auto decide = [&](ReadTx& tx, const DlpScan* scan) -> Result<policy::Decision> {
     ASSIGN_OR_RETURN(g, tx.GetGrant(grant_id));
     ASSIGN_OR_RETURN(source, tx.GetAsset(g.asset));
     ASSIGN_OR_RETURN(auto facts, FactsOf(tx, source));
@@ -237,21 +241,23 @@ Result<ExportResult> Workflow::Export(const Caller& c, const GrantId& grant_id) 
     ctx.destination = g.destination;
     ctx.grant = policy::GrantFacts{g.asset,     g.sha256,     g.destination,
                                    g.requester, g.expires_at, g.used_at.has_value()};
-    decision = Decide(c, policy::Action::kExport, AssetResource(source, facts), ctx);
+    if (scan && options_.dlp.scanner) ctx.dlp = scan->Facts();
+    return Decide(c, policy::Action::kExport, AssetResource(source, facts), ctx);
+  };
+  Status s = store_.Write([&](WriteTx& tx) -> Status {
+    ASSIGN_OR_RETURN(decision, decide(tx, nullptr));
     if (!decision.allowed)
       return RecordDenial(tx, c, decision, "export.execute", source.id.str(), &denied);
-    RETURN_IF_ERROR(tx.UseGrant(g.id, clock_.Now()));
-    audit::AuditEvent e = Event(c, "export.execute", source.id.str(), "allowed", &decision);
-    e.details["grant"] = g.id.str();
-    e.details["destination"] = g.destination;
-    RETURN_IF_ERROR(audit_.Append(tx, e));
     return OkStatus();
   });
   if (denied) return DeniedError(*denied);
   RETURN_IF_ERROR(s);
 
-  // Step 2: render the delivery — scrub, prove the scrub by re-reading, sign last (a manifest
-  // built from the lineage, over the scrubbed bytes), prove the signature verifies, deliver.
+  // Step 2: render the delivery — scrub, prove the scrub by re-reading, scan what is left (the
+  // kept metadata and the delivered file name) — then decide again with the findings and
+  // consume the grant atomically, so a grant can be used once only even under concurrent
+  // requests. Then sign last (a manifest built from the lineage, over the scrubbed bytes),
+  // prove the signature verifies, deliver.
   const Destination* dest = FindDestination(g.destination);
   auto fail = [&](const Error& err) -> Error {
     (void)store_.Write([&](WriteTx& tx) -> Status {
@@ -273,6 +279,28 @@ Result<ExportResult> Workflow::Export(const Caller& c, const GrantId& grant_id) 
   if (!remaining.ok()) return fail(remaining.error());
   if (*remaining != out.scrub.kept)
     return fail(Internal("scrubbed output still carries metadata that should have been removed"));
+  DlpScan export_scan = ScanForDlp(*scrubbed, g.file_name, "export");
+  s = store_.Write([&](WriteTx& tx) -> Status {
+    ASSIGN_OR_RETURN(decision, decide(tx, &export_scan));
+    if (!decision.allowed) {
+      if (!export_scan.empty()) {
+        audit::AuditEvent scan_e = Event(c, "dlp.scan", source.id.str(), "blocked", &decision);
+        scan_e.details["dlp"] = export_scan.AuditJson(true);
+        scan_e.details["grant"] = g.id.str();
+        RETURN_IF_ERROR(audit_.Append(tx, scan_e));
+      }
+      return RecordDenial(tx, c, decision, "export.execute", source.id.str(), &denied);
+    }
+    RETURN_IF_ERROR(tx.UseGrant(g.id, clock_.Now()));
+    audit::AuditEvent e = Event(c, "export.execute", source.id.str(), "allowed", &decision);
+    e.details["grant"] = g.id.str();
+    e.details["destination"] = g.destination;
+    if (!export_scan.empty()) e.details["dlp"] = export_scan.AuditJson(false);
+    RETURN_IF_ERROR(audit_.Append(tx, e));
+    return OkStatus();
+  });
+  if (denied) return DeniedError(*denied);
+  RETURN_IF_ERROR(s);
   // The export asset's id is chosen now: the manifest's instanceID names it.
   AssetRecord& ex = out.export_asset;
   ex.id = NewId<AssetId>(random_);
@@ -335,6 +363,10 @@ Result<ExportResult> Workflow::Export(const Caller& c, const GrantId& grant_id) 
     ex.labels = source.labels;
     ex.stage = Stage::kPublished;
     ex.created_at = ex.stage_changed_at = clock_.Now();
+    if (options_.dlp.scanner) {
+      ex.dlp = export_scan.Summary(clock_.Now());
+      ex.findings = export_scan.Records(false);
+    }
     RETURN_IF_ERROR(tx.InsertAsset(ex));
     RETURN_IF_ERROR(tx.AddDerivation(ex.id, source.id, std::nullopt));
     pub.id = NewId<PublicationId>(random_);

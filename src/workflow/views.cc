@@ -80,7 +80,28 @@ json::object AssetJson(const AssetRecord& a) {
   SetOpt(o, "previous_version", a.previous_version);
   SetOpt(o, "generated_by", a.generated_by);
   if (a.credentials) o["content_credentials"] = CredentialsJson(*a.credentials);
+  if (a.dlp) {
+    json::object d{{"findings", a.dlp->findings},   {"secrets", a.dlp->secrets},
+                   {"pii", a.dlp->pii},             {"dictionary", a.dlp->dictionary},
+                   {"redacted", a.dlp->redacted},   {"rules", Strings(a.dlp->rules)},
+                   {"scanned_at", FormatTime(a.dlp->scanned_at)}};
+    o["dlp"] = std::move(d);
+  }
+  if (a.origin) {
+    json::object org{{"path", a.origin->path}, {"sha256", a.origin->sha256}};
+    if (!a.origin->host.empty()) org["host"] = a.origin->host;
+    o["origin"] = std::move(org);
+  }
   return o;
+}
+
+json::object FindingJson(const DlpFindingRecord& f) {
+  return json::object{{"stage", f.stage},     {"where", f.location},
+                      {"rule", f.rule_id},    {"kind", f.kind},
+                      {"offset", f.offset},   {"length", f.length},
+                      {"line", f.line},       {"column", f.column},
+                      {"excerpt", f.redacted}, {"fingerprint", f.fingerprint},
+                      {"action", f.action}};
 }
 
 json::object JobJson(const JobRecord& j) {

@@ -11,6 +11,9 @@ json::object PrincipalJson(const PrincipalRecord& p);
 json::object RoleJson(const RoleBinding& b);
 json::object ProjectJson(const ProjectRecord& p);
 json::object AssetJson(const AssetRecord& a);
+// A recorded DLP finding: {stage, where, rule, kind, offset, length, line, column, excerpt
+// (redacted), fingerprint, action}.
+json::object FindingJson(const DlpFindingRecord& f);
 json::object AssetSummaryJson(const AssetRecord& a);
 json::object JobJson(const JobRecord& j);
 json::object ReviewJson(const ReviewRecord& r);

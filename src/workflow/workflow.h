@@ -35,6 +35,7 @@
 #include "policy/cedar_authorizer.h"
 #include "store/store.h"
 #include "workflow/credentials.h"
+#include "workflow/dlp.h"
 
 namespace custody::workflow {
 
@@ -59,6 +60,8 @@ struct WorkflowOptions {
   std::set<std::string, std::less<>> external_engines;
   // Content Credentials: the signing identity, trust anchors and time-stamp authority.
   CredentialsOptions credentials;
+  // Data loss prevention: the scanner every prompt, upload, output and export goes through.
+  DlpOptions dlp;
 };
 
 // A question for the decision API: may `principal` do `action` on `resource`?
@@ -97,6 +100,14 @@ struct UploadRequest {
   Classification classification = Classification::kInternal;
   std::vector<std::string> labels;
   std::string licence;
+  // custody inventory --import: where the file came from. `source_sha256`, when set, must equal
+  // the hash of the bytes received (kInvalidArgument otherwise).
+  std::string source_path;
+  std::string source_sha256;
+  std::string source_host;
+  // The principal the asset belongs to (an id or a name), when not the caller: needs the admin
+  // action on the project (an administrator importing a designer's library on their behalf).
+  std::string owner;
 };
 
 struct JobRequest {
@@ -182,6 +193,8 @@ class Workflow final : public jobs::JobRunner {
   Status ReadContent(const Caller& c, const AssetId& id,
                      const std::function<Status(const AssetRecord&, blob::BlobReader&)>& fn);
   Result<json::object> Lineage(const Caller& c, const AssetId& id);
+  // The DLP findings recorded on an asset (redacted excerpts; never the secrets).
+  Result<std::vector<DlpFindingRecord>> Findings(const Caller& c, const AssetId& id);
 
   // ---- Jobs ----
   Result<JobRecord> CreateJob(const Caller& c, const JobRequest& req);
@@ -284,6 +297,12 @@ class Workflow final : public jobs::JobRunner {
                                                   const std::string& title,
                                                   std::optional<Bytes> original, int depth,
                                                   json::array* disclosures);
+  // DLP (dlp.cc): analyses `bytes` (content, metadata, the name) for `stage`; no decision yet.
+  DlpScan ScanForDlp(std::span<const uint8_t> bytes, std::string_view name,
+                     std::string stage) const;
+  // Asks redact-finding for every finding in rewritable text content, filling scan.redact.
+  void DecideRedactions(const Caller& c, const policy::ResourceFacts& resource,
+                        DlpScan& scan) const;
   Result<BlobRecord> StoreBytes(std::span<const uint8_t> data, BlobId* written);
   Result<Bytes> LoadBytes(const AssetRecord& a, uint64_t limit);
   const Destination* FindDestination(const std::string& name) const;
