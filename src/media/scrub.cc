@@ -1,34 +1,21 @@
+// ScrubMetadata and ListMetadata: the dispatch by media type, the re-read proof, the shared
+// minimal-EXIF builder, and the PNG and JPEG containers. WebP and WAV are in scrub_riff.cc,
+// MP4/MOV/M4A in scrub_bmff.cc, MP3 in scrub_mp3.cc.
 #include "media/scrub.h"
 
 #include <algorithm>
 #include <array>
 #include <cstring>
+#include <map>
 #include <optional>
 
 #include "media/media.h"
+#include "media/scrub_internal.h"
 
 namespace custody {
-namespace {
 
-using Span = std::span<const uint8_t>;
+namespace scrub_internal {
 
-void Append(Bytes& out, Span s) { out.insert(out.end(), s.begin(), s.end()); }
-void AppendU16Be(Bytes& out, uint32_t v) {
-  out.push_back(uint8_t(v >> 8));
-  out.push_back(uint8_t(v));
-}
-void AppendU32Be(Bytes& out, uint32_t v) {
-  AppendU16Be(out, v >> 16);
-  AppendU16Be(out, v & 0xFFFF);
-}
-uint32_t U32Be(Span s, size_t at) {
-  return uint32_t(s[at]) << 24 | uint32_t(s[at + 1]) << 16 | uint32_t(s[at + 2]) << 8 | s[at + 3];
-}
-bool HasPrefix(Span s, std::string_view prefix) {
-  return s.size() >= prefix.size() && std::memcmp(s.data(), prefix.data(), prefix.size()) == 0;
-}
-
-// Printable ASCII as is, anything else as '?', capped: carrier names are shown to people.
 std::string Printable(Span s, size_t max) {
   std::string out;
   for (size_t i = 0; i < s.size() && i < max; ++i) {
@@ -37,34 +24,23 @@ std::string Printable(Span s, size_t max) {
   return out;
 }
 
-Status CheckType(Span input, std::string_view media_type, std::string_view& kind) {
-  if (media_type == "image/png") {
-    kind = "png";
-  } else if (media_type == "image/jpeg") {
-    kind = "jpeg";
-  } else {
-    return Error(ErrorCode::kUnsupportedMedia,
-                 "metadata scrubbing supports image/png and image/jpeg, not '" +
-                     std::string(media_type.substr(0, 64)) + "'");
-  }
-  if (input.empty()) return InvalidArgument("scrub: the file is empty");
-  std::string detected = SniffMediaType(input.first(std::min<size_t>(input.size(), 64)));
-  if (detected != media_type) {
-    return InvalidArgument("scrub: content is not " + std::string(media_type) + " (detected " +
-                           detected + ")");
-  }
-  return OkStatus();
+std::string FourCcName(Span four) {
+  std::string out = Printable(four.first(std::min<size_t>(four.size(), 4)), 4);
+  while (!out.empty() && out.back() == ' ') out.pop_back();
+  return out;
+}
+
+Error Malformed(std::string_view format, uint64_t offset, std::string_view what) {
+  return InvalidArgument("scrub: " + std::string(format) + ": " + std::string(what) + " at byte " +
+                         std::to_string(offset));
+}
+
+Error Unsupported(std::string_view format, std::string_view what) {
+  return Error(ErrorCode::kUnsupportedMedia,
+               "scrub: " + std::string(format) + ": " + std::string(what));
 }
 
 // ---------------------------------------------------------------- EXIF (TIFF) subset
-
-// The tags a minimal EXIF block may carry, read best-effort from a TIFF structure: anything
-// malformed simply yields nothing.
-struct ExifSubset {
-  std::optional<uint16_t> orientation;
-  std::optional<Bytes> copyright;  // ASCII, NUL-terminated
-  bool had_other_content = false;  // other IFD0 tags, or a next IFD (thumbnail)
-};
 
 ExifSubset ReadExifSubset(Span tiff, const ScrubPolicy& policy) {
   ExifSubset out;
@@ -115,7 +91,6 @@ ExifSubset ReadExifSubset(Span tiff, const ScrubPolicy& policy) {
   return out;
 }
 
-// A big-endian TIFF structure with one IFD holding the subset's tags.
 Bytes BuildTiff(const ExifSubset& subset) {
   uint32_t n = (subset.orientation ? 1 : 0) + (subset.copyright ? 1 : 0);
   Bytes out = {'M', 'M', 0, 42};
@@ -148,6 +123,21 @@ Bytes BuildTiff(const ExifSubset& subset) {
   Append(out, data);
   return out;
 }
+
+}  // namespace scrub_internal
+
+namespace {
+
+using scrub_internal::Append;
+using scrub_internal::AppendU16Be;
+using scrub_internal::AppendU32Be;
+using scrub_internal::BuildTiff;
+using scrub_internal::ExifSubset;
+using scrub_internal::HasPrefix;
+using scrub_internal::Printable;
+using scrub_internal::ReadExifSubset;
+using scrub_internal::Span;
+using scrub_internal::U32Be;
 
 // ---------------------------------------------------------------- PNG
 
@@ -506,29 +496,133 @@ std::vector<std::string> ListJpeg(const JpegFile& file) {
   return out;
 }
 
+// ---------------------------------------------------------------- dispatch
+
+enum class Kind { kPng, kJpeg, kWebp, kWav, kBmff, kMp3 };
+
+struct TypeEntry {
+  std::string_view media_type;
+  Kind kind;
+  std::string_view sniffed;  // what SniffMediaType says for this kind
+};
+constexpr std::array<TypeEntry, 8> kTypes = {{
+    {"image/png", Kind::kPng, "image/png"},
+    {"image/jpeg", Kind::kJpeg, "image/jpeg"},
+    {"image/webp", Kind::kWebp, "image/webp"},
+    {"audio/wav", Kind::kWav, "audio/wav"},
+    {"video/mp4", Kind::kBmff, "video/mp4"},
+    {"video/quicktime", Kind::kBmff, "video/mp4"},
+    {"audio/mp4", Kind::kBmff, "video/mp4"},
+    {"audio/mpeg", Kind::kMp3, "audio/mpeg"},
+}};
+
+Result<Kind> CheckType(Span input, std::string_view media_type) {
+  auto entry = std::find_if(kTypes.begin(), kTypes.end(),
+                            [&](const TypeEntry& e) { return e.media_type == media_type; });
+  if (entry == kTypes.end()) {
+    return Error(ErrorCode::kUnsupportedMedia,
+                 "metadata scrubbing supports image/png, image/jpeg, image/webp, audio/wav, "
+                 "video/mp4 (also video/quicktime, audio/mp4) and audio/mpeg, not '" +
+                     Printable(AsBytes(media_type), 64) + "'");
+  }
+  if (input.empty()) return InvalidArgument("scrub: the file is empty");
+  std::string detected = SniffMediaType(input.first(std::min<size_t>(input.size(), 64)));
+  if (detected == entry->sniffed) return entry->kind;
+  // Containers SniffMediaType does not name (it classifies uploads; these are variants of the
+  // same container that the scrubber can rewrite, or clearly refuses).
+  if (entry->kind == Kind::kWav && input.size() >= 12 && scrub_internal::HasAt(input, 8, "WAVE")) {
+    if (HasPrefix(input, "RF64") || HasPrefix(input, "BW64")) return Kind::kWav;
+    if (HasPrefix(input, "RIFX")) {
+      return scrub_internal::Unsupported("WAV", "big-endian RIFX files are not supported");
+    }
+  }
+  if (entry->kind == Kind::kBmff) {
+    if (scrub_internal::LooksLikeQuickTimeWithoutFtyp(input)) return Kind::kBmff;
+    if (scrub_internal::HasAt(input, 4, "ftyp") && scrub_internal::HasHeifBrand(input)) {
+      return scrub_internal::Unsupported(
+          "MP4", "HEIF/AVIF still images (image items in a top-level meta box) are not supported");
+    }
+  }
+  return InvalidArgument("scrub: content is not " + std::string(media_type) + " (detected " +
+                         detected + ")");
+}
+
+Result<Bytes> ScrubKind(Kind kind, Span in, const ScrubPolicy& policy, ScrubReport& report) {
+  switch (kind) {
+    case Kind::kPng:
+      return ScrubPng(in, policy, report);
+    case Kind::kJpeg:
+      return ScrubJpeg(in, policy, report);
+    case Kind::kWebp:
+      return scrub_internal::ScrubWebp(in, policy, report);
+    case Kind::kWav:
+      return scrub_internal::ScrubWav(in, policy, report);
+    case Kind::kBmff:
+      return scrub_internal::ScrubBmff(in, policy, report);
+    case Kind::kMp3:
+      return scrub_internal::ScrubMp3(in, policy, report);
+  }
+  return Internal("scrub: unknown container kind");
+}
+
+Result<std::vector<std::string>> ListKind(Kind kind, Span in) {
+  switch (kind) {
+    case Kind::kPng: {
+      ASSIGN_OR_RETURN(PngFile file, ParsePng(in));
+      return ListPng(file);
+    }
+    case Kind::kJpeg: {
+      ASSIGN_OR_RETURN(JpegFile file, ParseJpeg(in));
+      return ListJpeg(file);
+    }
+    case Kind::kWebp:
+      return scrub_internal::ListWebp(in);
+    case Kind::kWav:
+      return scrub_internal::ListWav(in);
+    case Kind::kBmff:
+      return scrub_internal::ListBmff(in);
+    case Kind::kMp3:
+      return scrub_internal::ListMp3(in);
+  }
+  return Internal("scrub: unknown container kind");
+}
+
+// The re-read proof: the output is parsed again, independently of how it was built, and may
+// carry nothing but what the report says was kept (each at most as often). A failure here is a
+// bug in a scrubber, never a property of the input, hence kInternal.
+Status VerifyOutput(Kind kind, Span out, const ScrubReport& report) {
+  Result<std::vector<std::string>> listed = ListKind(kind, out);
+  if (!listed.ok()) {
+    return Internal("scrub: the rewritten file does not parse again: " + listed.error().message());
+  }
+  std::map<std::string, int, std::less<>> allowed;
+  for (const std::string& k : report.kept) ++allowed[k];
+  for (const std::string& carrier : *listed) {
+    auto it = allowed.find(carrier);
+    if (it == allowed.end() || it->second == 0) {
+      return Internal("scrub: the rewritten file still carries '" + carrier + "'");
+    }
+    --it->second;
+  }
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<Bytes> ScrubMetadata(std::span<const uint8_t> input, std::string_view media_type,
                             const ScrubPolicy& policy, ScrubReport* report) {
-  std::string_view kind;
-  RETURN_IF_ERROR(CheckType(input, media_type, kind));
+  ASSIGN_OR_RETURN(Kind kind, CheckType(input, media_type));
   ScrubReport local;
-  Result<Bytes> out =
-      kind == "png" ? ScrubPng(input, policy, local) : ScrubJpeg(input, policy, local);
-  if (out.ok() && report != nullptr) *report = std::move(local);
+  ASSIGN_OR_RETURN(Bytes out, ScrubKind(kind, input, policy, local));
+  RETURN_IF_ERROR(VerifyOutput(kind, out, local));
+  if (report != nullptr) *report = std::move(local);
   return out;
 }
 
 Result<std::vector<std::string>> ListMetadata(std::span<const uint8_t> input,
                                               std::string_view media_type) {
-  std::string_view kind;
-  RETURN_IF_ERROR(CheckType(input, media_type, kind));
-  if (kind == "png") {
-    ASSIGN_OR_RETURN(PngFile file, ParsePng(input));
-    return ListPng(file);
-  }
-  ASSIGN_OR_RETURN(JpegFile file, ParseJpeg(input));
-  return ListJpeg(file);
+  ASSIGN_OR_RETURN(Kind kind, CheckType(input, media_type));
+  return ListKind(kind, input);
 }
 
 }  // namespace custody

@@ -123,16 +123,6 @@ TEST_F(FixturesTest, ComfyUiExamplesLoseTheirWorkflows) {
   EXPECT_EQ(scrubbed_, int(files.size()));
 }
 
-TEST_F(FixturesTest, ComfyUiAnimatedWebpIsLeftToTheCaller) {
-  fs::path webp = root_ / "comfyui-examples" / "wan_text_to_video_wan.webp";
-  if (!fs::exists(webp)) GTEST_SKIP() << "no WebP fixture";
-  Bytes in = media_test::ReadFile(webp.string());
-  EXPECT_EQ(SniffMediaType(in), "image/webp");
-  auto r = ScrubMetadata(in, "image/webp", ScrubPolicy{}, nullptr);
-  ASSERT_FALSE(r.ok());
-  EXPECT_EQ(r.error().code(), ErrorCode::kUnsupportedMedia);
-}
-
 TEST_F(FixturesTest, SdParsersGeneratorFilesAreScrubbed) {
   auto files = Collect(root_ / "sd-parsers" / "parsers", true, {".png", ".jpg"});
   ASSERT_FALSE(files.empty());

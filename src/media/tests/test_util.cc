@@ -7,6 +7,7 @@
 #include <fstream>
 #include <iterator>
 #include <memory>
+#include <set>
 #include <stdexcept>
 #include <vips/vips8>
 
@@ -65,8 +66,50 @@ Bytes MakeJpeg(int w, int h, bool progressive) {
       VImage::option()->set("strip", true)->set("Q", 85)->set("interlace", progressive)));
 }
 
-Bytes MakeWebp(int w, int h) {
-  return TakeBlob(Pattern(w, h, 3).webpsave_buffer(VImage::option()->set("strip", true)));
+namespace {
+
+// libvips 8.14's webpsave writes an EXIF chunk even with "strip": take it out (and its VP8X
+// flag), and return a file that needs no VP8X (one bitstream chunk) in the simple format.
+Bytes WithoutLibvipsExif(const Bytes& webp) {
+  auto chunks = RiffChunks(webp);
+  if (!chunks) throw std::runtime_error("webpsave wrote an unparseable RIFF");
+  std::vector<std::pair<std::string, Bytes>> kept;
+  for (auto& c : *chunks) {
+    if (c.first != "EXIF" && c.first != "XMP " && c.first != "ICCP") kept.push_back(c);
+  }
+  if (kept.size() == 2 && kept[0].first == "VP8X" &&
+      (kept[1].first == "VP8 " || kept[1].first == "VP8L")) {
+    kept.erase(kept.begin());
+  } else if (!kept.empty() && kept[0].first == "VP8X") {
+    kept[0].second[0] &= uint8_t(~(0x20 | 0x08 | 0x04));
+  }
+  Bytes out = {'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'E', 'B', 'P'};
+  for (const auto& [id, data] : kept) {
+    Bytes c = RiffChunk(id, data);
+    out.insert(out.end(), c.begin(), c.end());
+  }
+  for (size_t i = 0; i < 4; ++i) out[4 + i] = uint8_t((out.size() - 8) >> (8 * i));
+  return out;
+}
+
+}  // namespace
+
+Bytes MakeWebp(int w, int h, int bands, bool lossless) {
+  return WithoutLibvipsExif(TakeBlob(
+      Pattern(w, h, bands)
+          .webpsave_buffer(VImage::option()->set("strip", true)->set("lossless", lossless))));
+}
+
+Bytes MakeAnimatedWebp(int w, int h, int frames) {
+  std::vector<VImage> pages;
+  for (int i = 0; i < frames; ++i) {
+    pages.push_back(Pattern(w, h, 3).linear(1.0, 40.0 * i).cast(VIPS_FORMAT_UCHAR));
+  }
+  VImage all = VImage::arrayjoin(pages, VImage::option()->set("across", 1)).copy();
+  all.set("page-height", h);
+  all.set("delay", std::vector<int>(size_t(frames), 100));
+  all.set("loop", 0);
+  return WithoutLibvipsExif(TakeBlob(all.webpsave_buffer(VImage::option()->set("strip", true))));
 }
 
 Bytes MakeGif(int w, int h) {
@@ -255,6 +298,84 @@ Bytes ExifApp1(uint16_t orientation, std::string_view make, std::string_view cop
   return out;
 }
 
+Bytes AiExifTiff(const AiExif& exif) {
+  struct Entry {
+    uint16_t tag, type;
+    uint32_t count;
+    Bytes value;  // big-endian value bytes; inline when <= 4
+  };
+  auto ascii = [](uint16_t tag, std::string_view text) {
+    Bytes v(text.begin(), text.end());
+    v.push_back(0);
+    return Entry{tag, 2, uint32_t(v.size()), v};
+  };
+  auto be16 = [](uint32_t v) { return Bytes{uint8_t(v >> 8), uint8_t(v), 0, 0}; };
+  auto be32 = [](uint32_t v) {
+    Bytes b;
+    AppendU32(b, v);
+    return b;
+  };
+  Bytes comment = {'U', 'N', 'I', 'C', 'O', 'D', 'E', 0};
+  for (char c : exif.user_comment) {
+    comment.push_back(0);
+    comment.push_back(uint8_t(c));
+  }
+  Bytes area = {'A', 'S', 'C', 'I', 'I', 0, 0, 0};
+  area.insert(area.end(), exif.gps_area.begin(), exif.gps_area.end());
+  Bytes latitude;
+  for (uint32_t v : {48u, 1u, 51u, 1u, 2424u, 100u}) AppendU32(latitude, v);
+  std::vector<Entry> ifd0 = {ascii(0x010F, "workflow:" + exif.workflow),
+                             ascii(0x0110, "prompt:" + exif.prompt),
+                             {0x0112, 3, 1, be16(exif.orientation)},
+                             ascii(0x013B, exif.artist),
+                             ascii(0x8298, exif.copyright),
+                             {0x8769, 4, 1, {}},   // Exif IFD pointer, set below
+                             {0x8825, 4, 1, {}}};  // GPS IFD pointer
+  std::vector<Entry> exif_ifd = {{0x9286, 7, uint32_t(comment.size()), comment}};
+  std::vector<Entry> gps_ifd = {{0x0001, 2, 2, Bytes{'N', 0, 0, 0}},
+                                {0x0002, 5, 3, latitude},
+                                {0x001C, 7, uint32_t(area.size()), area}};
+  auto ifd_size = [](const std::vector<Entry>& ifd) {
+    size_t n = 2 + 12 * ifd.size() + 4;
+    for (const Entry& e : ifd) n += e.value.size() > 4 ? e.value.size() + (e.value.size() & 1) : 0;
+    return n;
+  };
+  const uint32_t ifd0_at = 8;
+  const uint32_t exif_at = ifd0_at + uint32_t(ifd_size(ifd0));
+  const uint32_t gps_at = exif_at + uint32_t(ifd_size(exif_ifd));
+  ifd0[5].value = be32(exif_at);
+  ifd0[6].value = be32(gps_at);
+  Bytes out = {'M', 'M', 0, 42, 0, 0, 0, 8};
+  auto write_ifd = [&](const std::vector<Entry>& ifd, uint32_t at) {
+    out.push_back(uint8_t(ifd.size() >> 8));
+    out.push_back(uint8_t(ifd.size()));
+    uint32_t data_at = at + 2 + 12 * uint32_t(ifd.size()) + 4;
+    Bytes data;
+    for (const Entry& e : ifd) {
+      out.push_back(uint8_t(e.tag >> 8));
+      out.push_back(uint8_t(e.tag));
+      out.push_back(uint8_t(e.type >> 8));
+      out.push_back(uint8_t(e.type));
+      AppendU32(out, e.count);
+      if (e.value.size() <= 4) {
+        Bytes v = e.value;
+        v.resize(4, 0);
+        out.insert(out.end(), v.begin(), v.end());
+      } else {
+        AppendU32(out, data_at + uint32_t(data.size()));
+        data.insert(data.end(), e.value.begin(), e.value.end());
+        if (e.value.size() & 1) data.push_back(0);
+      }
+    }
+    AppendU32(out, 0);
+    out.insert(out.end(), data.begin(), data.end());
+  };
+  write_ifd(ifd0, ifd0_at);
+  write_ifd(exif_ifd, exif_at);
+  write_ifd(gps_ifd, gps_at);
+  return out;
+}
+
 Bytes SrgbIccProfile() {
   if (!InitMedia().ok()) throw std::runtime_error("InitMedia failed");
   return TakeBlob(VImage::profile_load("srgb"));
@@ -263,6 +384,26 @@ Bytes SrgbIccProfile() {
 std::optional<Pixels> Decode(std::span<const uint8_t> encoded) {
   try {
     VImage image = VImage::new_from_buffer(encoded.data(), encoded.size(), "");
+    size_t n = 0;
+    std::unique_ptr<void, decltype(&g_free)> mem(image.write_to_memory(&n), &g_free);
+    Pixels p;
+    p.width = image.width();
+    p.height = image.height();
+    p.bands = image.bands();
+    p.format = int(image.format());
+    const auto* d = static_cast<const uint8_t*>(mem.get());
+    p.data.assign(d, d + n);
+    return p;
+  } catch (const vips::VError&) {
+    vips_error_clear();
+    return std::nullopt;
+  }
+}
+
+std::optional<Pixels> DecodeAllFrames(std::span<const uint8_t> encoded) {
+  try {
+    VImage image =
+        VImage::new_from_buffer(encoded.data(), encoded.size(), "", VImage::option()->set("n", -1));
     size_t n = 0;
     std::unique_ptr<void, decltype(&g_free)> mem(image.write_to_memory(&n), &g_free);
     Pixels p;
@@ -295,6 +436,18 @@ bool Contains(std::span<const uint8_t> haystack, std::string_view needle) {
   return h.find(needle) != std::string_view::npos;
 }
 
+bool ContainsAnyEncoding(std::span<const uint8_t> haystack, std::string_view needle) {
+  if (Contains(haystack, needle)) return true;
+  std::string be, le;
+  for (char c : needle) {
+    be.push_back('\0');
+    be.push_back(c);
+    le.push_back(c);
+    le.push_back('\0');
+  }
+  return Contains(haystack, be) || Contains(haystack, le);
+}
+
 Bytes ReadFile(const std::string& path) {
   std::ifstream f(path, std::ios::binary);
   return Bytes(std::istreambuf_iterator<char>(f), std::istreambuf_iterator<char>());
@@ -308,6 +461,496 @@ Bytes RandomBytes(size_t n, uint64_t seed) {
     b = uint8_t(s >> 56);
   }
   return out;
+}
+
+// ---------------------------------------------------------------- RIFF
+
+namespace {
+
+void AppendLe32(Bytes& out, uint32_t v) {
+  for (int i = 0; i < 4; ++i) out.push_back(uint8_t(v >> (8 * i)));
+}
+void AppendLe16(Bytes& out, uint32_t v) {
+  out.push_back(uint8_t(v));
+  out.push_back(uint8_t(v >> 8));
+}
+void AppendLe64(Bytes& out, uint64_t v) {
+  AppendLe32(out, uint32_t(v));
+  AppendLe32(out, uint32_t(v >> 32));
+}
+uint32_t Le32(std::span<const uint8_t> b, size_t at) {
+  return b[at] | uint32_t(b[at + 1]) << 8 | uint32_t(b[at + 2]) << 16 | uint32_t(b[at + 3]) << 24;
+}
+uint64_t Le64(std::span<const uint8_t> b, size_t at) {
+  return Le32(b, at) | uint64_t(Le32(b, at + 4)) << 32;
+}
+void PutLe32(Bytes& b, size_t at, uint32_t v) {
+  for (size_t i = 0; i < 4; ++i) b[at + i] = uint8_t(v >> (8 * i));
+}
+void Add(Bytes& out, std::span<const uint8_t> s) { out.insert(out.end(), s.begin(), s.end()); }
+void Add(Bytes& out, std::string_view s) { out.insert(out.end(), s.begin(), s.end()); }
+
+// Chunk start offsets of [pos, end); nullopt if a chunk does not fit.
+std::optional<std::vector<size_t>> ChunkOffsets(std::span<const uint8_t> b, size_t pos,
+                                                size_t end) {
+  std::vector<size_t> out;
+  while (pos < end) {
+    if (end - pos < 8) return std::nullopt;
+    uint64_t size = Le32(b, pos + 4);
+    if (size > end - pos - 8) return std::nullopt;
+    out.push_back(pos);
+    pos += 8 + size_t(size) + (size & 1);
+  }
+  if (pos != end) return std::nullopt;
+  return out;
+}
+
+}  // namespace
+
+Bytes RiffChunk(std::string_view fourcc, std::span<const uint8_t> data) {
+  Bytes out;
+  Add(out, fourcc);
+  AppendLe32(out, uint32_t(data.size()));
+  Add(out, data);
+  if (data.size() & 1) out.push_back(0);
+  return out;
+}
+
+Bytes RiffListData(std::string_view list_type, const std::vector<Bytes>& chunks) {
+  Bytes out;
+  Add(out, list_type);
+  for (const Bytes& c : chunks) Add(out, c);
+  return out;
+}
+
+Bytes InsertRiffChunk(const Bytes& riff, size_t index, std::string_view fourcc,
+                      std::span<const uint8_t> data) {
+  auto offsets = ChunkOffsets(riff, 12, riff.size());
+  if (!offsets) throw std::runtime_error("InsertRiffChunk: not a strict RIFF");
+  size_t at = index < offsets->size() ? (*offsets)[index] : riff.size();
+  Bytes chunk = RiffChunk(fourcc, data);
+  Bytes out(riff.begin(), riff.begin() + long(at));
+  Add(out, chunk);
+  out.insert(out.end(), riff.begin() + long(at), riff.end());
+  PutLe32(out, 4, uint32_t(out.size() - 8));
+  return out;
+}
+
+std::optional<std::vector<std::pair<std::string, Bytes>>> RiffChunks(
+    std::span<const uint8_t> riff) {
+  if (riff.size() < 12) return std::nullopt;
+  uint64_t size = Le32(riff, 4);
+  if (size < 4 || size > riff.size() - 8) return std::nullopt;
+  auto offsets = ChunkOffsets(riff, 12, size_t(8 + size));
+  if (!offsets) return std::nullopt;
+  std::vector<std::pair<std::string, Bytes>> out;
+  for (size_t at : *offsets) {
+    out.emplace_back(
+        std::string(riff.begin() + long(at), riff.begin() + long(at + 4)),
+        Bytes(riff.begin() + long(at + 8), riff.begin() + long(at + 8 + Le32(riff, at + 4))));
+  }
+  return out;
+}
+
+Bytes ExtendedWebp(const Bytes& simple, int w, int h, uint8_t flags) {
+  Bytes vp8x = {flags, 0, 0, 0};
+  for (int v : {w - 1, h - 1}) {
+    vp8x.push_back(uint8_t(v));
+    vp8x.push_back(uint8_t(v >> 8));
+    vp8x.push_back(uint8_t(v >> 16));
+  }
+  return InsertRiffChunk(simple, 0, "VP8X", vp8x);
+}
+
+uint8_t Vp8xFlags(std::span<const uint8_t> webp) {
+  auto chunks = RiffChunks(webp);
+  if (!chunks || chunks->empty() || chunks->front().first != "VP8X") return 0;
+  return chunks->front().second.empty() ? 0 : chunks->front().second[0];
+}
+
+// ---------------------------------------------------------------- WAV
+
+Bytes MakeWav(int frames, int channels, int rate) {
+  Bytes fmt;
+  AppendLe16(fmt, 1);  // PCM
+  AppendLe16(fmt, uint32_t(channels));
+  AppendLe32(fmt, uint32_t(rate));
+  AppendLe32(fmt, uint32_t(rate * channels * 2));
+  AppendLe16(fmt, uint32_t(channels * 2));
+  AppendLe16(fmt, 16);
+  Bytes samples;
+  uint32_t s = 12345;
+  for (int i = 0; i < frames * channels; ++i) {
+    s = s * 1103515245u + 12345u;
+    int16_t v = int16_t((i * 371) % 20000 - 10000 + int(s >> 24));
+    AppendLe16(samples, uint16_t(v));
+  }
+  Bytes out = {'R', 'I', 'F', 'F', 0, 0, 0, 0, 'W', 'A', 'V', 'E'};
+  Add(out, RiffChunk("fmt ", fmt));
+  Add(out, RiffChunk("data", samples));
+  PutLe32(out, 4, uint32_t(out.size() - 8));
+  return out;
+}
+
+Bytes ToRf64(const Bytes& wav) {
+  auto chunks = RiffChunks(wav);
+  if (!chunks) throw std::runtime_error("ToRf64: not a strict RIFF");
+  Bytes body;
+  uint64_t data_size = 0;
+  for (const auto& [id, data] : *chunks) {
+    Bytes chunk = RiffChunk(id, data);
+    if (id == "data") {
+      data_size = data.size();
+      PutLe32(chunk, 4, 0xFFFFFFFFu);
+    }
+    Add(body, chunk);
+  }
+  Bytes ds64;
+  uint64_t riff_size = 4 + 8 + 28 + body.size();
+  AppendLe64(ds64, riff_size);
+  AppendLe64(ds64, data_size);
+  AppendLe64(ds64, data_size / 2);
+  AppendLe32(ds64, 0);
+  Bytes out = {'R', 'F', '6', '4', 0xFF, 0xFF, 0xFF, 0xFF, 'W', 'A', 'V', 'E'};
+  Add(out, RiffChunk("ds64", ds64));
+  Add(out, body);
+  return out;
+}
+
+std::optional<WavAudio> ParseWavAudio(std::span<const uint8_t> wav) {
+  if (wav.size() < 12 || !std::equal(wav.begin() + 8, wav.begin() + 12, "WAVE")) {
+    return std::nullopt;
+  }
+  std::string magic(wav.begin(), wav.begin() + 4);
+  uint64_t riff_size = Le32(wav, 4), data64 = 0;
+  size_t pos = 12;
+  if (magic == "RF64" || magic == "BW64") {
+    if (wav.size() < 48 || !std::equal(wav.begin() + 12, wav.begin() + 16, "ds64")) {
+      return std::nullopt;
+    }
+    riff_size = Le64(wav, 20);
+    data64 = Le64(wav, 28);
+  } else if (magic != "RIFF") {
+    return std::nullopt;
+  }
+  if (riff_size < 4 || riff_size > wav.size() - 8) return std::nullopt;
+  const size_t end = size_t(8 + riff_size);
+  WavAudio out;
+  bool fmt = false, data = false;
+  while (pos < end) {
+    if (end - pos < 8) return std::nullopt;
+    uint64_t size = Le32(wav, pos + 4);
+    std::string id(wav.begin() + long(pos), wav.begin() + long(pos + 4));
+    if (size == 0xFFFFFFFFu && id == "data") size = data64;
+    if (size > end - pos - 8) return std::nullopt;
+    Bytes payload(wav.begin() + long(pos + 8), wav.begin() + long(pos + 8 + size));
+    if (id == "fmt ") {
+      out.fmt = std::move(payload);
+      fmt = true;
+    } else if (id == "data") {
+      out.data = std::move(payload);
+      data = true;
+    }
+    pos += 8 + size_t(size) + (size & 1);
+  }
+  if (pos != end || !fmt || !data) return std::nullopt;
+  return out;
+}
+
+// ---------------------------------------------------------------- ISO-BMFF
+
+Bytes Mp4Box(std::string_view type, std::span<const uint8_t> payload) {
+  Bytes out;
+  AppendU32(out, uint32_t(8 + payload.size()));
+  Add(out, type);
+  Add(out, payload);
+  return out;
+}
+
+Bytes Mp4FullBox(std::string_view type, uint8_t version, uint32_t flags,
+                 std::span<const uint8_t> payload) {
+  Bytes p;
+  AppendU32(p, uint32_t(version) << 24 | (flags & 0xFFFFFF));
+  Add(p, payload);
+  return Mp4Box(type, p);
+}
+
+Bytes Mp4Uuid(std::string_view uuid_hex, std::span<const uint8_t> payload) {
+  std::optional<Bytes> uuid = HexDecode(uuid_hex);
+  if (!uuid || uuid->size() != 16) throw std::runtime_error("Mp4Uuid: bad uuid");
+  Add(*uuid, payload);
+  return Mp4Box("uuid", *uuid);
+}
+
+Bytes Concat(const std::vector<Bytes>& parts) {
+  Bytes out;
+  for (const Bytes& p : parts) Add(out, p);
+  return out;
+}
+
+Bytes MakeMp4(const Mp4Spec& spec) {
+  const std::vector<Bytes> chunks = {RandomBytes(300, 1), RandomBytes(200, 2), RandomBytes(100, 3)};
+  auto build_moov = [&](uint64_t mdat_payload_at) {
+    Bytes mvhd(96, 0);
+    mvhd[10] = 0x03;
+    mvhd[11] = 0xE8;  // timescale 1000
+    mvhd[17] = 0x01;  // rate 1.0
+    Bytes tkhd(80, 0);
+    tkhd[11] = 1;  // track id 1
+    Bytes mdhd(20, 0);
+    mdhd[10] = 0x03;
+    mdhd[11] = 0xE8;  // timescale 1000
+    Bytes hdlr = {0, 0, 0, 0};
+    Add(hdlr, spec.handler);
+    hdlr.resize(hdlr.size() + 12, 0);
+    Add(hdlr, std::string_view("Handler\0", 8));
+    Bytes stsd = {0, 0, 0, 0};  // no sample entries
+    Bytes stts = {0, 0, 0, 1, 0, 0, 0, 3, 0, 0, 0, 1};
+    Bytes stsc = {0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, 1};
+    Bytes stsz = {0, 0, 0, 0};
+    AppendU32(stsz, 3);
+    for (const Bytes& c : chunks) AppendU32(stsz, uint32_t(c.size()));
+    Bytes stco;
+    AppendU32(stco, 3);
+    uint64_t at = mdat_payload_at;
+    for (const Bytes& c : chunks) {
+      if (spec.co64) AppendU32(stco, uint32_t(at >> 32));
+      AppendU32(stco, uint32_t(at));
+      at += c.size();
+    }
+    Bytes dref_payload = {0, 0, 0, 1};
+    Add(dref_payload, Mp4FullBox("url ", 0, 1, Bytes{}));
+    Bytes stbl = Concat({Mp4FullBox("stsd", 0, 0, stsd), Mp4FullBox("stts", 0, 0, stts),
+                         Mp4FullBox("stsc", 0, 0, stsc), Mp4FullBox("stsz", 0, 0, stsz),
+                         Mp4FullBox(spec.co64 ? "co64" : "stco", 0, 0, stco)});
+    Bytes minf =
+        Concat({Mp4FullBox("vmhd", 0, 1, Bytes(8, 0)),
+                Mp4Box("dinf", Mp4FullBox("dref", 0, 0, dref_payload)), Mp4Box("stbl", stbl)});
+    Bytes mdia = Concat(
+        {Mp4FullBox("mdhd", 0, 0, mdhd), Mp4FullBox("hdlr", 0, 0, hdlr), Mp4Box("minf", minf)});
+    Bytes trak = Concat({Mp4FullBox("tkhd", 0, 3, tkhd), Mp4Box("mdia", mdia), spec.trak_extra});
+    return Mp4Box("moov",
+                  Concat({Mp4FullBox("mvhd", 0, 0, mvhd), Mp4Box("trak", trak), spec.moov_extra}));
+  };
+  Bytes head;
+  if (spec.ftyp) {
+    Bytes ftyp;
+    Add(ftyp, spec.major_brand);
+    AppendU32(ftyp, 0);
+    Add(ftyp, spec.major_brand);
+    Add(ftyp, std::string_view(spec.major_brand == "qt  " ? "qt  " : "mp41"));
+    head = Mp4Box("ftyp", ftyp);
+  }
+  Add(head, spec.before_moov);
+  // The moov's size does not depend on the offsets it holds, so lay it out once to find mdat.
+  const size_t moov_size = build_moov(0).size();
+  const uint64_t mdat_payload_at = head.size() + moov_size + 8;
+  Bytes out =
+      Concat({head, build_moov(mdat_payload_at), Mp4Box("mdat", Concat(chunks)), spec.after_mdat});
+  return out;
+}
+
+namespace {
+
+uint32_t Be32(std::span<const uint8_t> d, size_t at) {
+  return uint32_t(d[at]) << 24 | uint32_t(d[at + 1]) << 16 | uint32_t(d[at + 2]) << 8 | d[at + 3];
+}
+
+bool WalkMp4(std::span<const uint8_t> d, size_t pos, size_t end, const std::string& path, int depth,
+             Mp4Info& info) {
+  static const std::set<std::string> kContainers = {"moov", "trak", "mdia", "minf", "stbl",
+                                                    "edts", "dinf", "mvex", "moof", "traf",
+                                                    "mfra", "udta", "meta"};
+  if (depth > 12) return false;
+  while (pos < end) {
+    if (end - pos < 8) return false;
+    uint64_t size = Be32(d, pos);
+    size_t header = 8;
+    if (size == 1) {
+      if (end - pos < 16) return false;
+      size = uint64_t(Be32(d, pos + 8)) << 32 | Be32(d, pos + 12);
+      header = 16;
+    } else if (size == 0) {
+      size = end - pos;
+    }
+    if (size < header || size > end - pos) return false;
+    std::string type(d.begin() + long(pos + 4), d.begin() + long(pos + 8));
+    std::string here = path.empty() ? type : path + "/" + type;
+    info.paths.push_back(here);
+    const size_t payload = pos + header, box_end = pos + size_t(size);
+    if (type == "mdat") {
+      info.mdat.insert(info.mdat.end(), d.begin() + long(payload), d.begin() + long(box_end));
+    }
+    if (type == "stco" || type == "co64") {
+      const size_t width = type == "co64" ? 8 : 4;
+      if (box_end - payload < 8) return false;
+      const uint32_t count = Be32(d, payload + 4);
+      if ((box_end - payload - 8) / width < count) return false;
+      for (size_t i = 0; i < count; ++i) {
+        const size_t at = payload + 8 + i * width;
+        info.chunk_offsets.push_back(width == 8 ? uint64_t(Be32(d, at)) << 32 | Be32(d, at + 4)
+                                                : Be32(d, at));
+      }
+    }
+    if (kContainers.count(type)) {
+      size_t start = payload;
+      // ISO's meta is a full box; QuickTime's has no version/flags and starts with hdlr.
+      if (type == "meta" &&
+          !(box_end - payload >= 8 &&
+            std::equal(d.begin() + long(payload + 4), d.begin() + long(payload + 8), "hdlr"))) {
+        start += 4;
+      }
+      if (start > box_end || !WalkMp4(d, start, box_end, here, depth + 1, info)) return false;
+    }
+    pos = box_end;
+  }
+  return true;
+}
+
+}  // namespace
+
+std::optional<Mp4Info> ParseMp4(std::span<const uint8_t> mp4) {
+  Mp4Info info;
+  if (!WalkMp4(mp4, 0, mp4.size(), "", 0, info)) return std::nullopt;
+  return info;
+}
+
+// ---------------------------------------------------------------- MP3
+
+Bytes MakeMp3(int frames, bool xing) {
+  constexpr size_t kFrame = 417;  // 144 * 128000 / 44100, no padding
+  Bytes out;
+  for (int i = 0; i < frames; ++i) {
+    Bytes frame = {0xFF, 0xFB, 0x90, 0x64};  // MPEG-1 layer III, 128 kbit/s, 44.1 kHz, joint
+    Bytes body = RandomBytes(kFrame - 4, 1000 + uint64_t(i));
+    if (i == 0 && xing) {
+      std::fill(body.begin(), body.end(), 0);
+      // Side info (32 bytes for MPEG-1 stereo), then the Xing header and a LAME tag.
+      const std::string_view info("Xing\0\0\0\x0f", 8);
+      std::copy(info.begin(), info.end(), body.begin() + 32);
+      const std::string_view lame("LAME3.100");
+      std::copy(lame.begin(), lame.end(), body.begin() + 32 + 120);
+    }
+    Add(frame, body);
+    Add(out, frame);
+  }
+  return out;
+}
+
+namespace {
+
+void AppendSyncsafe(Bytes& out, uint32_t v) {
+  for (int i = 3; i >= 0; --i) out.push_back(uint8_t((v >> (7 * i)) & 0x7F));
+}
+
+}  // namespace
+
+Bytes Id3Text(std::string_view text) {
+  Bytes out = {0};
+  Add(out, text);
+  return out;
+}
+
+Bytes Id3v2Tag(const std::vector<std::pair<std::string, Bytes>>& frames, int version, bool footer,
+               bool extended_header) {
+  Bytes body;
+  if (extended_header && version == 4) {
+    AppendSyncsafe(body, 6);  // extended header size, incl. itself
+    body.push_back(1);        // one flag byte
+    body.push_back(0);
+  }
+  for (const auto& [id, payload] : frames) {
+    Add(body, id);
+    if (version == 4) {
+      AppendSyncsafe(body, uint32_t(payload.size()));
+    } else {
+      AppendU32(body, uint32_t(payload.size()));
+    }
+    body.push_back(0);
+    body.push_back(0);
+    Add(body, payload);
+  }
+  Bytes out = {'I', 'D', '3', uint8_t(version), 0};
+  uint8_t flags = 0;
+  if (footer && version == 4) flags |= 0x10;
+  if (extended_header && version == 4) flags |= 0x40;
+  out.push_back(flags);
+  AppendSyncsafe(out, uint32_t(body.size()));
+  Add(out, body);
+  if (footer && version == 4) {
+    Bytes foot = {'3', 'D', 'I', 4, 0, flags};
+    AppendSyncsafe(foot, uint32_t(body.size()));
+    Add(out, foot);
+  }
+  return out;
+}
+
+Bytes Id3v1Tag(std::string_view title, std::string_view artist, std::string_view comment) {
+  Bytes out(128, 0);
+  std::copy_n("TAG", 3, out.begin());
+  auto put = [&](size_t at, size_t n, std::string_view v) {
+    std::copy_n(v.begin(), std::min(n, v.size()), out.begin() + long(at));
+  };
+  put(3, 30, title);
+  put(33, 30, artist);
+  put(97, 28, comment);
+  out[127] = 12;
+  return out;
+}
+
+Bytes Id3v1EnhancedTag(std::string_view title, std::string_view artist) {
+  Bytes out(227, 0);
+  std::copy_n("TAG+", 4, out.begin());
+  std::copy_n(title.begin(), std::min<size_t>(60, title.size()), out.begin() + 4);
+  std::copy_n(artist.begin(), std::min<size_t>(60, artist.size()), out.begin() + 64);
+  return out;
+}
+
+Bytes ApeTag(const std::vector<std::pair<std::string, std::string>>& items, bool header) {
+  Bytes body;
+  for (const auto& [key, value] : items) {
+    AppendLe32(body, uint32_t(value.size()));
+    AppendLe32(body, 0);
+    Add(body, key);
+    body.push_back(0);
+    Add(body, value);
+  }
+  auto block = [&](bool is_header) {
+    Bytes b;
+    Add(b, std::string_view("APETAGEX"));
+    AppendLe32(b, 2000);
+    AppendLe32(b, uint32_t(body.size() + 32));
+    AppendLe32(b, uint32_t(items.size()));
+    AppendLe32(b, (header ? 0x80000000u : 0) | (is_header ? 0x20000000u : 0));
+    b.resize(b.size() + 8, 0);
+    return b;
+  };
+  Bytes out;
+  if (header) Add(out, block(true));
+  Add(out, body);
+  Add(out, block(false));
+  return out;
+}
+
+Bytes Lyrics3v2Tag(std::string_view lyrics) {
+  Bytes body;
+  Add(body, std::string_view("LYRICSBEGIN"));
+  Add(body, std::string_view("LYR"));
+  std::string n = std::to_string(lyrics.size());
+  Add(body, std::string(5 - n.size(), '0') + n);
+  Add(body, lyrics);
+  std::string size = std::to_string(body.size());
+  Add(body, std::string(6 - size.size(), '0') + size);
+  Add(body, std::string_view("LYRICS200"));
+  return body;
+}
+
+Bytes Lyrics3v1Tag(std::string_view lyrics) {
+  Bytes body;
+  Add(body, std::string_view("LYRICSBEGIN"));
+  Add(body, lyrics);
+  Add(body, std::string_view("LYRICSEND"));
+  return body;
 }
 
 std::optional<std::string> FixturesDir() {
