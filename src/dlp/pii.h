@@ -42,8 +42,13 @@ bool ValidUsSsn(std::string_view candidate);
 // "version") are rejected by the scanner, not here; here: syntax only.
 bool ValidIpv4(std::string_view candidate);
 bool ValidIpv6(std::string_view candidate);
-// True for addresses that are not personal data: loopback, unspecified, link-local multicast,
-// documentation ranges, broadcast.
+// True for addresses that are not personal data: loopback, unspecified ("this network"),
+// link-local (169.254/16, fe80::/10), link-local multicast, documentation ranges, broadcast, and
+// IPv4-mapped forms of those. Private ranges (10/8, 192.168/16, ...) stay personal.
+// The "pii-ip-address" detector's validator is (ValidIpv4 || ValidIpv6) && !NonPersonalIp, and
+// IPv6 text must hold a decimal digit ("cafe::" is code). Its pattern finds IPv4, IPv6 in global
+// unicast space (2000::/3) and any compressed ("::") form; uncompressed addresses elsewhere
+// (fd00:…, fe80:… written out) are not looked for, to keep the pattern cheap.
 bool NonPersonalIp(std::string_view candidate);
 
 // The PII detectors the scanner compiles: a Hyperscan/RE2-compatible candidate pattern per kind,

@@ -8,7 +8,9 @@
 // ({id, withinLines, withinColumns}); the global `[allowlist]` and `[[allowlists]]` (with
 // `targetRules`). Loading rejects what gitleaks rejects (testdata/config/invalid): an empty
 // allowlist, old and new allowlist forms together, an unknown regexTarget, a global allowlist
-// with targetRules naming an unknown rule, a rule with neither regex nor path, an id used twice.
+// with targetRules naming an unknown rule, a rule with neither regex nor path (after [extend]:
+// a rule that only adds to an extended rule of the same id is fine). Two rules with one id in a
+// file: the later one wins, as in gitleaks.
 //
 // Custody adds nothing to the file: what happens to a finding (block, redact, flag) is decided by
 // policy (docs/dlp.md), so a gitleaks configuration can be used as it is and vice versa.
@@ -35,7 +37,7 @@ struct Allowlist {
   std::vector<std::string> paths;    // regexes on the scanned object's path
   RegexTarget regex_target = RegexTarget::kSecret;
   std::vector<std::string> regexes;
-  std::vector<std::string> stopwords;    // substrings of the secret (case-insensitive)
+  std::vector<std::string> stopwords;     // substrings of the secret (case-insensitive)
   std::vector<std::string> target_rules;  // global [[allowlists]] only; empty = every rule
 };
 
@@ -48,40 +50,50 @@ struct RequiredRule {
 struct Rule {
   std::string id;
   std::string description;
-  std::string regex;  // empty for path-only rules
-  std::string path;   // regex on the path; empty if none
-  int secret_group = 0;                   // 0: the first non-empty capture group
-  std::optional<double> entropy;          // the secret's Shannon entropy must be greater
-  std::vector<std::string> keywords;      // lower-cased; any one must occur in the text
+  std::string regex;                  // empty for path-only rules
+  std::string path;                   // regex on the path; empty if none
+  int secret_group = 0;               // 0: the first non-empty capture group
+  std::optional<double> entropy;      // the secret's Shannon entropy must be greater
+  std::vector<std::string> keywords;  // lower-cased; any one must occur in the text
   std::vector<std::string> tags;
-  bool skip_report = false;               // only used as a required rule of another
+  bool skip_report = false;  // only used as a required rule of another
   std::vector<Allowlist> allowlists;
-  std::vector<RequiredRule> required;     // composite rules
+  std::vector<RequiredRule> required;  // composite rules
 };
 
 struct RuleSet {
   std::string title;
   std::string description;
   std::string min_version;
-  std::vector<Rule> rules;                // in file order, after [extend] is resolved
-  std::vector<Allowlist> allowlists;      // global
+  std::vector<Rule> rules;            // the file's rules in order, then the extended ones'
+  std::vector<Allowlist> allowlists;  // global
 };
 
 // Parses a gitleaks TOML configuration. `[extend] path` is resolved relative to `base_dir` (the
-// directory of the file the text came from); `[extend] useDefault = true` extends
-// `default_rules` (Custody's built-in copy of gitleaks' default set, see DefaultRuleSet), as
+// directory of the file the text came from), or, if not found there, relative to up to three of
+// its parent directories (gitleaks resolves it against its working directory, so its own test
+// configurations say "../testdata/config/…"); `[extend] useDefault = true` extends
+// `default_rules` (the deployment's copy of gitleaks' config/gitleaks.toml, loaded first), as
 // gitleaks extends its own. Extension follows gitleaks: a rule with the same id overrides the
 // base rule field by field (non-empty fields win; keywords, tags and allowlists are appended),
-// `disabledRules` removes base rules, and extension is followed at most 2 levels deep.
-// kInvalidArgument with the file name and the reason for anything malformed.
+// `disabledRules` removes base rules, and extension is followed at most 2 levels deep (deeper
+// [extend] tables are ignored, as in gitleaks). Keys are case-insensitive (gitleaks reads them
+// with Viper); keywords and stopwords are lower-cased. Where gitleaks is silent, Custody refuses:
+// `extend.url` (gitleaks ignores it), a negative secretGroup, a TOML value of the wrong type.
+// kInvalidArgument with the file name and gitleaks' own message for anything malformed;
+// LoadRules: kNotFound if `file` does not exist.
 Result<RuleSet> ParseRules(std::string_view toml_text, const std::filesystem::path& base_dir,
                            const RuleSet* default_rules = nullptr);
-Result<RuleSet> LoadRules(const std::filesystem::path& file, const RuleSet* default_rules = nullptr);
+Result<RuleSet> LoadRules(const std::filesystem::path& file,
+                          const RuleSet* default_rules = nullptr);
 
-// Custody's built-in rules (src/dlp/default-rules.toml, compiled in): a compact set in the same
+// Custody's built-in rules (the TOML text in src/dlp/builtin_rules.cc): a compact set in the same
 // format, written for this project (cloud keys, AI-provider keys, VCS tokens, chat and payment
 // tokens, private keys, JWTs, generic assignments). Deployments that want gitleaks' full default
 // set point `dlp.rules` at their copy of gitleaks' config/gitleaks.toml, which loads unchanged.
+// Parsed once, on first use (thread-safe); src/dlp/README.md lists the rules.
 const RuleSet& BuiltinRules();
+// The TOML text BuiltinRules() parses, for tools that write it out or extend it.
+std::string_view BuiltinRulesToml();
 
 }  // namespace custody::dlp

@@ -7,8 +7,11 @@
 //      flags 0 (no SOM: 69 gitleaks rules are "too large" with SOM), so a hit is a (pattern, end
 //      offset) pair.
 //   2. A hit is confirmed by RE2 on a window ending at the hit: [end − max width − slack, end] for
-//      patterns of bounded width, the containing line (capped at 4 KiB) for unbounded ones. RE2
-//      gives the match and its capture groups.
+//      patterns of bounded width; for unbounded ones, a window bounded by lines when their
+//      unbounded repeats cannot match a newline, else 8 KiB. Overlapping windows of a pattern are
+//      merged and RE2 runs leftmost-first over each on the whole text, which gives exactly the
+//      matches of gitleaks' FindAll, with their capture groups. (Keywords: Scan looks for them
+//      near the hits first and passes a keywords-only database over the text only if needed.)
 //   3. gitleaks semantics then apply, in gitleaks' order: keywords (a rule with keywords is only
 //      reported if one of them occurs, case-insensitively, in the text), the secret (secretGroup,
 //      else the first non-empty group, else the whole match), entropy (> the rule's threshold),
@@ -42,13 +45,13 @@ struct Finding {
   std::string description;  // the rule's description, or the dictionary's name
   FindingKind kind = FindingKind::kSecret;
   std::vector<std::string> tags;
-  uint64_t offset = 0;      // byte range of the secret (the reported part) in the scanned text
+  uint64_t offset = 0;  // byte range of the secret (the reported part) in the scanned text
   uint64_t length = 0;
-  uint32_t line = 0;        // 1-based line and byte column of `offset`
+  uint32_t line = 0;  // 1-based line and byte column of `offset`
   uint32_t column = 0;
-  std::string redacted;     // the matched text with the secret masked, e.g. `api_key = "sk-p…████"`;
-                            // at most 4 characters of a secret of ≥ 16 shown, none of a shorter
-                            // one; PII shows its shape only ("████@████.com"); ≤ 120 bytes
+  std::string redacted;  // the matched text with the secret masked, e.g. `api_key = "sk-p…████"`;
+                         // at most 4 characters of a secret of ≥ 16 shown, none of a shorter
+                         // one; PII shows its shape only ("████@████.com"); ≤ 120 bytes
   std::string fingerprint;  // hex, 16 bytes of HMAC-SHA-256(key, rule_id || 0 || secret)
   double entropy = 0;       // Shannon entropy of the secret (bits per byte)
 };
@@ -92,8 +95,9 @@ class ScanStream {
 class Scanner {
  public:
   // Compiles `rules` (and the PII detectors and dictionaries of `options`). kInvalidArgument
-  // naming the rule if a regex is rejected by RE2 or Hyperscan. Compiling gitleaks' default set
-  // takes about a second; share one Scanner.
+  // naming the rule if a regex is rejected by RE2 (a regex only Hyperscan rejects falls back to
+  // RE2 alone, see fallback_rules()). Compiling gitleaks' default set takes about 2 s of CPU
+  // (block, stream and keyword databases); share one Scanner.
   static Result<std::unique_ptr<Scanner>> Create(const RuleSet& rules, ScannerOptions options);
   virtual ~Scanner() = default;
 
@@ -104,6 +108,9 @@ class Scanner {
 
   virtual size_t rule_count() const = 0;     // gitleaks rules compiled (path-only ones included)
   virtual size_t pattern_count() const = 0;  // patterns in the Hyperscan database
+  // Ids of rules whose regex Hyperscan rejected (RE2 accepted it): they are scanned by RE2 alone,
+  // over the whole text (streams: over overlapping 16 KiB segments), which is much slower.
+  virtual const std::vector<std::string>& fallback_rules() const = 0;
 };
 
 // `text` with every finding's secret (its [offset, offset + length) range) replaced by
