@@ -259,11 +259,17 @@ TEST_F(DlpTest, ACustomerNameInAPublicExportsFileNameBlocksItWithoutConsumingThe
 }
 
 TEST_F(DlpTest, ImportsRecordTheirOriginAndAreOwnedAsAsked) {
+  // An archivist who may upload (creator) and administer the project (admin) imports a
+  // designer's library on her behalf.
+  std::string ivy_id = server_.CreateHuman(admin_, "ivy");
+  server_.AddMember(admin_, project_, ivy_id, "creator");
+  server_.AddMember(admin_, project_, ivy_id, "admin");
+  std::string ivy = server_.Login("ivy", TestServer::kUserPassword);
   std::string png = TestPng(24, 24, 4);
   std::string sha = crypto::Sha256Hex(AsBytes(png));
   std::string q = "&title=hero.png&source_path=" + Pct("/home/cara/Library/hero.png") +
                   "&source_sha256=" + sha + "&source_host=cara-laptop&owner=cara";
-  Reply ok = UploadRaw(png, q + "&classification=confidential", admin_);
+  Reply ok = UploadRaw(png, q + "&classification=confidential", ivy);
   ASSERT_EQ(ok.status, 201) << ok.raw;
   EXPECT_EQ(S(ok.body["owner"]), cara_id_);
   EXPECT_EQ(S(ok.body["classification"]), "confidential");
@@ -276,10 +282,10 @@ TEST_F(DlpTest, ImportsRecordTheirOriginAndAreOwnedAsAsked) {
   // A hash that does not match what arrived is refused; so is owning for someone else without
   // the admin action.
   std::string wrong = "&source_path=%2Fx.png&source_sha256=" + std::string(64, '0');
-  EXPECT_EQ(UploadRaw(png, wrong, admin_).status, 400);
+  EXPECT_EQ(UploadRaw(png, wrong, ivy).status, 400);
   Reply not_admin = UploadRaw(png, "&owner=rita", cara_);
   EXPECT_EQ(not_admin.status, 403) << not_admin.raw;
-  EXPECT_EQ(UploadRaw(png, "&owner=nobody-by-that-name", admin_).status, 404);
+  EXPECT_EQ(UploadRaw(png, "&owner=nobody-by-that-name", ivy).status, 404);
 }
 
 // WebP, WAV and MP4 exports: the metadata goes (ComfyUI's workflow in the WebP's EXIF), the file
