@@ -52,8 +52,8 @@ struct Config {
   std::filesystem::path dlp_rules;  // dlp.rules: a gitleaks TOML file; empty: the built-in rules
   // dlp.dictionaries: "name=path,name=path": files of terms (one per line, # comments).
   std::vector<std::pair<std::string, std::filesystem::path>> dlp_dictionaries;
-  bool dlp_secrets = true;  // dlp.secrets
-  bool dlp_pii = true;      // dlp.pii
+  bool dlp_secrets = true;                            // dlp.secrets
+  bool dlp_pii = true;                                // dlp.pii
   uint64_t dlp_max_scan_bytes = uint64_t(256) << 20;  // dlp.max_scan_bytes
 
   // Jobs.

@@ -8,9 +8,9 @@
 #include "audit/audit_log.h"
 #include "blob/fs_blob_store.h"
 #include "crypto/master_key.h"
+#include "crypto/signing_key.h"
 #include "dlp/rules.h"
 #include "dlp/scanner.h"
-#include "crypto/signing_key.h"
 #include "http/client.h"
 #include "http/server.h"
 #include "identity/identity.h"
@@ -143,8 +143,8 @@ Result<provenance::cose::TimestampTransport> MakeTimestampTransport(const std::s
 
 // The key of DLP findings' fingerprints (HMAC), so equal secrets correlate across scans without
 // being stored: 32 random bytes, wrapped by the master key in keys/dlp-fingerprint.key.
-Result<std::string> LoadOrCreateFingerprintKey(const fs::path& data, const crypto::MasterKey& master,
-                                               Random& random) {
+Result<std::string> LoadOrCreateFingerprintKey(const fs::path& data,
+                                               const crypto::MasterKey& master, Random& random) {
   constexpr std::string_view kContext = "custody.dlp.fingerprint";
   fs::path file = data / "keys" / "dlp-fingerprint.key";
   if (!fs::exists(file)) {
@@ -181,8 +181,7 @@ Result<std::shared_ptr<const dlp::Scanner>> LoadDlpScanner(const Config& config,
     rules = dlp::BuiltinRules();
   } else {
     auto loaded = dlp::LoadRules(config.dlp_rules, &dlp::BuiltinRules());
-    if (!loaded.ok())
-      return Error(loaded.error().code(), "dlp.rules: " + loaded.error().message());
+    if (!loaded.ok()) return Error(loaded.error().code(), "dlp.rules: " + loaded.error().message());
     rules = std::move(*loaded);
   }
   dlp::ScannerOptions so;

@@ -67,5 +67,7 @@ void RegisterPolicyCommands(CLI::App& app, int* exit_code);
 void RegisterPolicyLocalCommands(CLI::App& policy_app, int* exit_code);
 // custody verify FILE: local verification of Content Credentials (no server).
 void RegisterVerifyCommand(CLI::App& app, int* exit_code);
+// custody inventory DIR: what the files of a local folder carry; --import uploads them.
+void RegisterInventoryCommand(CLI::App& app, int* exit_code);
 
 }  // namespace custody::cli

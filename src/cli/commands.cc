@@ -12,6 +12,7 @@ void RegisterCommands(CLI::App& app, int* exit_code, OfflineAuditVerify offline_
   RegisterAuditCommands(app, exit_code, std::move(offline_verify));
   RegisterPolicyCommands(app, exit_code);
   RegisterVerifyCommand(app, exit_code);
+  RegisterInventoryCommand(app, exit_code);
 }
 
 }  // namespace custody::cli

@@ -25,24 +25,29 @@ struct InventoryOptions {
   bool follow_symlinks = false;
   bool hidden = true;  // include dot files and dot folders
   uint64_t max_file_bytes = uint64_t(1) << 30;
-  int threads = 0;     // 0: the hardware's
+  int threads = 0;  // 0: the hardware's
 };
 
 struct InventoryEntry {
-  std::filesystem::path path;      // relative to DIR
-  std::filesystem::path absolute;  // canonical
+  std::filesystem::path path;            // relative to DIR
+  std::filesystem::path absolute;        // canonical
   std::optional<FileAnalysis> analysis;  // unset when skipped or unreadable
-  std::string skipped;             // why it was not analysed ("larger than …", "symlink", …)
-  std::string error;               // a read error
+  std::string skipped;  // why it was not analysed ("larger than …", "symlink", …)
+  std::string error;    // a read error (or, for a folder, a listing error)
 };
 
 struct InventorySummary {
-  uint64_t files = 0;  // regular files seen
-  uint64_t bytes = 0;
+  // Entries delivered: files = analysed + skipped + errors. Skipped are files over the size
+  // limit, symbolic links not followed and special files; errors are files that could not be
+  // read and folders that could not be listed.
+  uint64_t files = 0;
+  uint64_t bytes = 0;  // of the files analysed
   uint64_t analysed = 0, skipped = 0, errors = 0;
   uint64_t ai_generated = 0;
-  std::map<std::string, uint64_t> by_tool;      // files per AI tool
+  std::map<std::string, uint64_t> by_tool;  // files per AI tool
   uint64_t with_prompts = 0, with_workflows = 0;
+  // Files with at least one finding of that kind (anywhere in the file); names_matching: files
+  // whose name holds a dictionary term.
   uint64_t with_secrets = 0, with_pii = 0, with_dictionary = 0, names_matching = 0;
   std::map<std::string, uint64_t> by_rule;      // findings per rule id
   std::map<std::string, uint64_t> c2pa;         // files per C2PA state

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <thread>
@@ -143,6 +144,58 @@ Result<MediaInfo> ProbeImage(std::span<const uint8_t> data) {
     info.width = decoded.image.width();
     info.height = decoded.image.height();
     return info;
+  });
+}
+
+Result<RgbaImage> DecodeRgba8(std::span<const uint8_t> data, int max_columns, int max_rows) {
+  using media_internal::GuardVips;
+  return GuardVips<RgbaImage>("decode", ErrorCode::kInvalidArgument, [&]() -> Result<RgbaImage> {
+    if (data.empty()) return InvalidArgument("image is empty");
+    if (max_columns <= 0 || max_rows <= 0) return InvalidArgument("empty region requested");
+    std::string type = SniffMediaType(data.first(std::min<size_t>(data.size(), 64)));
+    if (type != "image/png" && type != "image/webp") {
+      return Error(ErrorCode::kUnsupportedMedia, "not a PNG or WebP image (detected " + type + ")");
+    }
+    // The blob borrows `data`; everything below finishes before we return.
+    std::unique_ptr<VipsBlob, void (*)(VipsBlob*)> blob(
+        vips_blob_new(nullptr, data.data(), data.size()),
+        [](VipsBlob* b) { vips_area_unref(VIPS_AREA(b)); });
+    // Sequential access: only the region is needed, and it lies at the top.
+    auto* options = vips::VImage::option()
+                        ->set("access", VIPS_ACCESS_SEQUENTIAL)
+                        ->set("fail_on", VIPS_FAIL_ON_ERROR);
+    vips::VImage image = type == "image/png" ? vips::VImage::pngload_buffer(blob.get(), options)
+                                             : vips::VImage::webpload_buffer(blob.get(), options);
+    const int64_t w = image.width(), h = image.height();
+    if (w <= 0 || h <= 0) return InvalidArgument("image has no pixels");
+    if (w * h > kMaxPixels) {
+      return Error(ErrorCode::kPayloadTooLarge, "image is " + std::to_string(w) + "x" +
+                                                    std::to_string(h) + " pixels, over the limit");
+    }
+    const int cw = int(std::min<int64_t>(w, max_columns));
+    const int ch = int(std::min<int64_t>(h, max_rows));
+    if (cw < w || ch < h) image = image.extract_area(0, 0, cw, ch);
+    // Stored values only: no ICC transform, no colourspace conversion.
+    if (image.format() != VIPS_FORMAT_UCHAR) {
+      image = image.cast(VIPS_FORMAT_UCHAR, vips::VImage::option()->set("shift", true));
+    }
+    if (image.bands() > 4) image = image.extract_band(0, vips::VImage::option()->set("n", 4));
+    if (image.bands() == 1) image = vips::VImage::bandjoin({image, image, image});
+    if (image.bands() == 2)
+      image = vips::VImage::bandjoin({image[0], image[0], image[0], image[1]});
+    if (image.bands() == 3) image = image.bandjoin_const({255});
+    image = image.copy_memory();
+    RgbaImage out;
+    out.width = image.width();
+    out.height = image.height();
+    size_t size = 0;
+    std::unique_ptr<void, void (*)(void*)> mem(image.write_to_memory(&size), g_free);
+    const auto* p = static_cast<const uint8_t*>(mem.get());
+    if (size != size_t(out.width) * size_t(out.height) * 4) {
+      return Internal("decode: unexpected pixel buffer size");
+    }
+    out.pixels.assign(p, p + size);
+    return out;
   });
 }
 

@@ -9,10 +9,12 @@
 // image over kMaxPixels is decoded.
 #pragma once
 
+#include <climits>
 #include <cstdint>
 #include <span>
 #include <string>
 
+#include "base/encoding.h"
 #include "base/result.h"
 
 namespace custody {
@@ -56,5 +58,23 @@ std::string SniffMediaType(std::span<const uint8_t> first_bytes);
 // declares more than kMaxPixels; kInvalidArgument if it is empty, corrupt or truncated.
 // For animated GIF/WebP the first frame's size is reported. Thread-safe.
 Result<MediaInfo> ProbeImage(std::span<const uint8_t> data);
+
+// 8-bit RGBA pixels, row-major, 4 bytes per pixel (width * height * 4 bytes).
+struct RgbaImage {
+  int width = 0;  // of the decoded region
+  int height = 0;
+  Bytes pixels;
+};
+
+// Decodes the first frame of a PNG or WebP to 8-bit RGBA as stored, without colour management
+// (the exact sample values: the metadata reader's alpha-LSB "stealth" check reads their low bits),
+// keeping only the top-left min(width, max_columns) x min(height, max_rows) region (the image is
+// loaded sequentially, so libvips may stop reading below it). Grey is expanded to RGB, a missing
+// alpha becomes 255, 16-bit samples keep their high byte. Callers decide whether decoding is
+// worth it (the metadata reader only asks for images with alpha). Errors: kUnsupportedMedia if
+// not PNG/WebP, kPayloadTooLarge over kMaxPixels, kInvalidArgument if empty, corrupt or
+// truncated within the region. Thread-safe.
+Result<RgbaImage> DecodeRgba8(std::span<const uint8_t> data, int max_columns = INT_MAX,
+                              int max_rows = INT_MAX);
 
 }  // namespace custody

@@ -143,14 +143,14 @@ struct DlpFindingRecord {
   std::string stage;     // "prompt" | "upload" | "output" | "export"
   std::string location;  // "content" | "name" | "metadata:<carrier>:<key>"
   std::string rule_id;
-  std::string kind;      // "secret" | "pii" | "dictionary"
-  uint64_t offset = 0;   // within the location
+  std::string kind;     // "secret" | "pii" | "dictionary"
+  uint64_t offset = 0;  // within the location
   uint64_t length = 0;
   uint32_t line = 0;
   uint32_t column = 0;
   std::string redacted;
   std::string fingerprint;
-  std::string action;    // "redacted" | "flagged" | "blocked"
+  std::string action;  // "redacted" | "flagged" | "blocked"
 };
 
 // The outcome of scanning an asset when it entered the studio (or was exported).

@@ -121,7 +121,7 @@ struct DlpFacts {
   int64_t secrets = 0;
   int64_t pii = 0;
   int64_t dictionary = 0;
-  int64_t redacted = 0;  // findings redacted before this decision
+  int64_t redacted = 0;         // findings redacted before this decision
   std::set<std::string> rules;  // rule ids of the findings left in place
   std::set<std::string> tags;
 };

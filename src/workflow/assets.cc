@@ -230,8 +230,8 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, 
     if (!scan.empty() && text) {
       DecideRedactions(c, new_asset, scan);
       if (std::find(scan.redact.begin(), scan.redact.end(), true) != scan.redact.end()) {
-        std::span<const uint8_t> original = is_prompt ? std::span<const uint8_t>(head)
-                                                      : std::span<const uint8_t>(whole);
+        std::span<const uint8_t> original =
+            is_prompt ? std::span<const uint8_t>(head) : std::span<const uint8_t>(whole);
         std::string redacted = RedactContent(
             std::string_view(reinterpret_cast<const char*>(original.data()), original.size()),
             scan);
@@ -247,8 +247,7 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, 
     }
   }
   Bytes().swap(whole);
-  const BlobRecord blob_record =
-      redacted_blob ? *redacted_blob : BlobRecordOf(info, clock_.Now());
+  const BlobRecord blob_record = redacted_blob ? *redacted_blob : BlobRecordOf(info, clock_.Now());
 
   std::optional<policy::Decision> denied;
   AssetRecord a;

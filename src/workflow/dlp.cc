@@ -23,9 +23,15 @@ policy::DlpFacts DlpScan::Facts() const {
     const dlp::Finding& f = findings[i].finding;
     ++d.findings;
     switch (f.kind) {
-      case dlp::FindingKind::kSecret: ++d.secrets; break;
-      case dlp::FindingKind::kPii: ++d.pii; break;
-      case dlp::FindingKind::kDictionary: ++d.dictionary; break;
+      case dlp::FindingKind::kSecret:
+        ++d.secrets;
+        break;
+      case dlp::FindingKind::kPii:
+        ++d.pii;
+        break;
+      case dlp::FindingKind::kDictionary:
+        ++d.dictionary;
+        break;
     }
     d.rules.insert(f.rule_id);
     d.tags.insert(f.tags.begin(), f.tags.end());
@@ -74,9 +80,9 @@ DlpSummary DlpScan::Summary(TimePoint now) const {
 
 json::object DlpScan::AuditJson(bool blocked) const {
   DlpSummary s = Summary(TimePoint{});
-  json::object o{{"stage", stage},       {"findings", s.findings}, {"secrets", s.secrets},
-                 {"pii", s.pii},         {"dictionary", s.dictionary},
-                 {"redacted", s.redacted}, {"dropped", dropped}};
+  json::object o{{"stage", stage},    {"findings", s.findings},     {"secrets", s.secrets},
+                 {"pii", s.pii},      {"dictionary", s.dictionary}, {"redacted", s.redacted},
+                 {"dropped", dropped}};
   json::array rules;
   for (const auto& r : s.rules) rules.emplace_back(r);
   o["rules"] = std::move(rules);
@@ -137,7 +143,9 @@ void Workflow::DecideRedactions(const Caller& c, const policy::ResourceFacts& re
     auto it = decided.find(key);
     if (it == decided.end()) {
       policy::RequestContext ctx;
-      ctx.finding = policy::FindingFacts{scan.stage, lf.finding.rule_id, FindingKind(lf.finding),
+      ctx.finding = policy::FindingFacts{scan.stage,
+                                         lf.finding.rule_id,
+                                         FindingKind(lf.finding),
                                          {lf.finding.tags.begin(), lf.finding.tags.end()},
                                          lf.where};
       policy::Decision d = Decide(c, policy::Action::kRedactFinding, resource, ctx);

@@ -37,8 +37,8 @@ struct DlpOptions {
 struct DlpScan {
   std::string stage;  // "prompt" | "upload" | "output" | "export"
   std::vector<inventory::LocatedFinding> findings;
-  std::vector<bool> redact;            // per finding: redact-finding permitted it
-  json::array decisions;               // the redact-finding decisions taken (for the audit)
+  std::vector<bool> redact;  // per finding: redact-finding permitted it
+  json::array decisions;     // the redact-finding decisions taken (for the audit)
   uint64_t dropped = 0;
 
   bool empty() const { return findings.empty(); }

@@ -81,9 +81,12 @@ json::object AssetJson(const AssetRecord& a) {
   SetOpt(o, "generated_by", a.generated_by);
   if (a.credentials) o["content_credentials"] = CredentialsJson(*a.credentials);
   if (a.dlp) {
-    json::object d{{"findings", a.dlp->findings},   {"secrets", a.dlp->secrets},
-                   {"pii", a.dlp->pii},             {"dictionary", a.dlp->dictionary},
-                   {"redacted", a.dlp->redacted},   {"rules", Strings(a.dlp->rules)},
+    json::object d{{"findings", a.dlp->findings},
+                   {"secrets", a.dlp->secrets},
+                   {"pii", a.dlp->pii},
+                   {"dictionary", a.dlp->dictionary},
+                   {"redacted", a.dlp->redacted},
+                   {"rules", Strings(a.dlp->rules)},
                    {"scanned_at", FormatTime(a.dlp->scanned_at)}};
     o["dlp"] = std::move(d);
   }
@@ -96,10 +99,10 @@ json::object AssetJson(const AssetRecord& a) {
 }
 
 json::object FindingJson(const DlpFindingRecord& f) {
-  return json::object{{"stage", f.stage},     {"where", f.location},
-                      {"rule", f.rule_id},    {"kind", f.kind},
-                      {"offset", f.offset},   {"length", f.length},
-                      {"line", f.line},       {"column", f.column},
+  return json::object{{"stage", f.stage},      {"where", f.location},
+                      {"rule", f.rule_id},     {"kind", f.kind},
+                      {"offset", f.offset},    {"length", f.length},
+                      {"line", f.line},        {"column", f.column},
                       {"excerpt", f.redacted}, {"fingerprint", f.fingerprint},
                       {"action", f.action}};
 }

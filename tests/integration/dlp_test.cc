@@ -60,8 +60,8 @@ std::string Pct(const std::string& s) {
 // it), and a customers dictionary names "Northwind".
 app::Config DlpConfig() {
   static const std::filesystem::path dir = [] {
-    std::filesystem::path d = std::filesystem::temp_directory_path() /
-                              ("custody-dlp-test-" + std::to_string(::getpid()));
+    std::filesystem::path d =
+        std::filesystem::temp_directory_path() / ("custody-dlp-test-" + std::to_string(::getpid()));
     std::filesystem::create_directories(d);
     std::ofstream(d / "customers.txt") << "# customers\nNorthwind Traders\nNorthwind\n";
     return d;
@@ -91,12 +91,10 @@ class DlpTest : public ::testing::Test {
   }
 
   Reply Job(const std::string& prompt, const std::string& classification = "internal") {
-    json::object body{{"project", project_},
-                      {"prompt", prompt},
-                      {"seed", 3},
-                      {"parameters", json::object{{"width", 48}, {"height", 32}}},
-                      {"title", "dlp"},
-                      {"classification", classification}};
+    json::object body{
+        {"project", project_}, {"prompt", prompt},
+        {"seed", 3},           {"parameters", json::object{{"width", 48}, {"height", 32}}},
+        {"title", "dlp"},      {"classification", classification}};
     return server_.Post("/v1/jobs", body, cara_);
   }
 
@@ -309,9 +307,9 @@ TEST_F(DlpTest, WebpWavAndMp4ExportsAreScrubbedAndSigned) {
     ASSERT_FALSE(delivered.empty());
     EXPECT_EQ(delivered.find("workflow"), std::string::npos);
     EXPECT_EQ(delivered.find("\"prompt\""), std::string::npos);
-    EXPECT_EQ(S(exp.body["export_asset"].as_object().at("content_credentials").as_object().at(
-                  "state")),
-              "trusted")
+    EXPECT_EQ(
+        S(exp.body["export_asset"].as_object().at("content_credentials").as_object().at("state")),
+        "trusted")
         << exp.raw.substr(0, 2000);
   }
 }

@@ -11,6 +11,7 @@
 //   JPEG  APP1 Exif (IFD0, ExifIFD, GPS IFD, Interop, IFD1), APP1 XMP and ExtendedXMP, APP13
 //         Photoshop IRB → IPTC-IIM records, APP11 JUMBF (C2PA), APP2 ICC/MPF, COM, other APPn,
 //         trailing data.
+//   GIF   comment and plain-text extensions, XMP and ICC application extensions.
 //   WebP  RIFF chunks: EXIF, XMP, ICCP, C2PA, unknown chunks; ALPH/VP8L alpha for stealth.
 //   WAV   RIFF chunks: LIST/INFO (INAM, IART, ICMT, ISFT, ...), id3/ID3 , bext, iXML, _PMX
 //         (XMP), C2PA, unknown chunks.
@@ -58,10 +59,11 @@ enum class Category {
 std::string_view CategoryName(Category c);  // "generation", "gps", "author", ...
 
 struct Entry {
-  std::string carrier;  // "png:tEXt", "jpeg:APP1:Exif", "webp:EXIF", "wav:LIST:INFO", "mp4:moov/udta"
-  std::string key;      // "parameters", "Exif.Image.Model", "Xmp.dc.creator", "ID3.TIT2", ...
-  std::string value;    // decoded UTF-8 text; for binary values a short description ("<ICC
-                        // profile, 3144 bytes>") and `binary` is set
+  std::string
+      carrier;        // "png:tEXt", "jpeg:APP1:Exif", "webp:EXIF", "wav:LIST:INFO", "mp4:moov/udta"
+  std::string key;    // "parameters", "Exif.Image.Model", "Xmp.dc.creator", "ID3.TIT2", ...
+  std::string value;  // decoded UTF-8 text; for binary values a short description ("<ICC
+                      // profile, 3144 bytes>") and `binary` is set
   bool binary = false;
   Category category = Category::kOther;
   uint64_t offset = 0;  // where the carrier starts in the file
@@ -69,13 +71,13 @@ struct Entry {
 
 // An AI tool recognised in the metadata, and what it left.
 struct Generation {
-  std::string tool;       // "ComfyUI", "AUTOMATIC1111", "InvokeAI", "NovelAI", "Fooocus",
-                          // "SwarmUI", "Draw Things", "Easy Diffusion", or "unknown" (an IPTC
-                          // DigitalSourceType or C2PA store says AI, no tool keys)
-  std::string evidence;   // the carrier and key that identified it, e.g. "png:tEXt:workflow"
-  std::string prompt;     // the positive prompt when it can be extracted (≤ 64 KiB), else empty
+  std::string tool;      // "ComfyUI", "AUTOMATIC1111", "InvokeAI", "NovelAI", "Fooocus",
+                         // "SwarmUI", "Draw Things", "Easy Diffusion", or "unknown" (an IPTC
+                         // DigitalSourceType or C2PA store says AI, no tool keys)
+  std::string evidence;  // the carrier and key that identified it, e.g. "png:tEXt:workflow"
+  std::string prompt;    // the positive prompt when it can be extracted (≤ 64 KiB), else empty
   std::string negative_prompt;
-  std::string model;      // model/checkpoint name when present
+  std::string model;  // model/checkpoint name when present
   std::string seed;
   bool workflow = false;  // a node graph or full workflow is embedded (ComfyUI, InvokeAI graph)
 };
@@ -91,10 +93,10 @@ struct Report {
 };
 
 struct ReadOptions {
-  bool stealth = true;                         // decode pixels for the alpha-LSB payload
-  uint64_t max_inflated_bytes = 64ull << 20;   // per compressed value (zTXt, iTXt, stealth)
+  bool stealth = true;                        // decode pixels for the alpha-LSB payload
+  uint64_t max_inflated_bytes = 64ull << 20;  // per compressed value (zTXt, iTXt, stealth)
   size_t max_entries = 100'000;
-  size_t max_value_bytes = 16u << 20;          // longer values are truncated (with a warning)
+  size_t max_value_bytes = 16u << 20;  // longer values are truncated (with a warning)
 };
 
 // Reads every carrier of `data`. kUnsupportedMedia for formats with no reader (the media type is

@@ -389,8 +389,8 @@ TEST_F(CedarAuthorizerTest, DefaultDlpRulesRedactAndBlock) {
   PrincipalFacts creator = Human("creator", {Role::kCreator});
   auto finding = [](std::string stage, std::string kind) {
     RequestContext ctx;
-    ctx.finding = FindingFacts{stage, kind == "secret" ? "aws-access-token" : "pii-email", kind,
-                               {kind}, "content"};
+    ctx.finding = FindingFacts{
+        stage, kind == "secret" ? "aws-access-token" : "pii-email", kind, {kind}, "content"};
     return ctx;
   };
   Decision d = Ask(creator, Action::kRedactFinding, finding("prompt", "secret"));

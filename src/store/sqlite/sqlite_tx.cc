@@ -26,9 +26,9 @@ constexpr int kMaxListLimit = 1000;
   "a.generated_by, a.created_at, a.stage_changed_at, "                                          \
   "(SELECT group_concat(l.label, char(31)) FROM asset_labels l WHERE l.asset_id = a.id), "      \
   "(SELECT json_array(c.state, c.active_manifest, c.failures, c.verified_at) "                  \
-  "FROM asset_credentials c WHERE c.asset_id = a.id), "                                        \
-  "(SELECT json_array(s.findings, s.secrets, s.pii, s.dictionary, s.redacted, s.rules, "         \
-  "s.scanned_at) FROM asset_scans s WHERE s.asset_id = a.id), "                                  \
+  "FROM asset_credentials c WHERE c.asset_id = a.id), "                                         \
+  "(SELECT json_array(s.findings, s.secrets, s.pii, s.dictionary, s.redacted, s.rules, "        \
+  "s.scanned_at) FROM asset_scans s WHERE s.asset_id = a.id), "                                 \
   "(SELECT json_array(o.path, o.sha256, o.host) FROM asset_origins o WHERE o.asset_id = a.id)"
 #define ASSET_COLUMNS_TAIL_CREDENTIALS "c.state, c.active_manifest, c.failures, c.verified_at"
 #define JOB_COLUMNS                                                                            \
@@ -781,8 +781,8 @@ Status SqliteTx::InsertAsset(const AssetRecord& a) {
     int64_t seq = 0;
     for (const DlpFindingRecord& f : a.findings) {
       f_st.BindAll(a.id, seq++, f.stage, f.location, f.rule_id, f.kind, int64_t(f.offset),
-                   int64_t(f.length), int64_t(f.line), int64_t(f.column), f.redacted,
-                   f.fingerprint, f.action);
+                   int64_t(f.length), int64_t(f.line), int64_t(f.column), f.redacted, f.fingerprint,
+                   f.action);
       RETURN_IF_ERROR(f_st.Run());
     }
   }

@@ -674,8 +674,8 @@ TEST_P(StoreConformanceTest, DlpScanFindingsAndOriginAreStoredWithTheAsset) {
   SeedWorld();
   AssetRecord plain = AddAsset(studio_.id, alice_.id, "never scanned");
   AssetRecord a = MakeAsset(studio_.id, alice_.id, "imported with findings");
-  a.dlp = DlpSummary{3, 1, 1, 1, 1, {"aws-access-token", "dictionary:customers", "pii-email"},
-                     Tick()};
+  a.dlp =
+      DlpSummary{3, 1, 1, 1, 1, {"aws-access-token", "dictionary:customers", "pii-email"}, Tick()};
   a.findings = {
       {"upload", "metadata:png:tEXt:workflow", "aws-access-token", "secret", 120, 20, 3, 17,
        "\"key\": \"AKIA████\"", "00ff", "flagged"},
