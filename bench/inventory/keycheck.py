@@ -101,8 +101,8 @@ def main():
           f"({files_with_keys} files with such keys)")
     for k, (hit, n) in sorted(per_key.items()):
         print(f"  {k:20s} {hit}/{n}")
-    print(f"  (custody reports {extra} further AI keys ExifTool does not, e.g. the stealth "
-          "alpha-LSB payload, C2PA)")
+    print(f"  (custody also reports {extra} keys as generation data that this check does not "
+          "count, e.g. NovelAI's Title and Source, the stealth alpha-LSB payload)")
     for rel, k, why in misses[:50]:
         print(f"  MISS {rel}: {k} ({why})")
     if len(misses) > 50:
