@@ -2,7 +2,6 @@
 #include "inventory/analysis.h"
 
 #include <algorithm>
-#include <cstring>
 #include <string_view>
 
 #include "crypto/sha256.h"
