@@ -11,6 +11,7 @@
 #include "dlp/scanner.h"
 
 #include <hs/hs.h>
+#include <re2/filtered_re2.h>
 #include <re2/re2.h>
 #include <sodium.h>
 
@@ -53,6 +54,19 @@ constexpr std::string_view kMask = "\u2588\u2588\u2588\u2588";  // ████
 constexpr std::string_view kEllipsis = "\u2026";                // …
 // A stream keeps at least this much already-confirmed text before trimming its buffer.
 constexpr uint64_t kTrimThreshold = 64 * 1024;
+// Keyword reach: a rule with keywords reports a match only if one of them occurs within this many
+// bytes of it. gitleaks reads a file in fragments of 100 kB (extended to a blank line) and gates
+// each fragment by its keywords; within a text of at most this size the two agree exactly.
+constexpr uint64_t kKeywordReach = 100'000;
+// Keyword occurrences are kept per block of 2^kKeywordBlockShift bytes (so "within reach" is
+// decided to this granularity, erring towards reporting), and at most kMaxKeywordBlocks blocks
+// in all: a keyword past the cap counts as present everywhere.
+constexpr unsigned kKeywordBlockShift = 10;
+constexpr size_t kMaxKeywordBlocks = size_t{1} << 20;
+// Rules whose regex has no required literal of this many bytes (RE2's FilteredRE2 atoms) cost
+// Hyperscan a pass of their character classes over every byte (gitleaks' bare 40-hex
+// sourcegraph-access-token); if they have keywords, they are scanned only near them.
+constexpr int kMinAtomLength = 3;
 
 bool IsWordByte(unsigned char c) {
   return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_';
@@ -64,20 +78,6 @@ std::string LowerAscii(std::string_view s) {
   std::string out(s);
   for (char& c : out) c = LowerByte(c);
   return out;
-}
-
-// Whether `hay` contains `lower_needle` (lower-case) ignoring ASCII case.
-bool ContainsCaseless(std::string_view hay, std::string_view lower_needle) {
-  if (lower_needle.empty()) return true;
-  if (hay.size() < lower_needle.size()) return false;
-  const char first = lower_needle[0];
-  for (size_t i = 0; i + lower_needle.size() <= hay.size(); ++i) {
-    if (LowerByte(hay[i]) != first) continue;
-    size_t k = 1;
-    while (k < lower_needle.size() && LowerByte(hay[i + k]) == lower_needle[k]) ++k;
-    if (k == lower_needle.size()) return true;
-  }
-  return false;
 }
 
 // Decodes one UTF-8 sequence as Go's `range` over a string does: an invalid byte is U+FFFD of
@@ -727,7 +727,8 @@ enum class Kind : uint8_t { kRule, kPii, kTerm, kKeyword };
 struct PatternInfo {
   Kind kind;
   uint32_t index;   // rule, PII detector, term or keyword index
-  uint64_t window;  // bytes before a hit that a match can start at (rules and PII), at most
+  uint64_t window;  // bytes before a hit that a match can start at (rules and PII), at most;
+                    // the length of a term or keyword
   // Line-bounded windows (see RegexShape): for runs > 0, `bounded` is B and the window start is
   // found by `runs` hops back from the hit, capped at `window`.
   uint64_t runs = 0;
@@ -743,6 +744,7 @@ struct CompiledRule {
   bool any_keyword = false;        // an empty keyword: always present
   bool generic = false;            // id contains "generic" (gitleaks' filter)
   bool fallback = false;           // scanned by RE2 alone (Hyperscan rejected the regex)
+  bool near_keywords = false;      // in its own database, scanned only near its keywords
   uint64_t window = kUnboundedWidth;
   std::vector<std::pair<uint32_t, RequiredRule>> required;
   bool required_by_other = false;
@@ -786,6 +788,83 @@ struct PendingRegion {
   uint64_t start, end;
 };
 
+// Where the keywords occur: per keyword, the sorted blocks holding an occurrence's first byte.
+class KeywordIndex {
+ public:
+  void Reset(size_t nkeywords) {
+    for (uint32_t k : used_) blocks_[k].clear();
+    used_.clear();
+    blocks_.resize(nkeywords);
+    everywhere_.assign(nkeywords, 0);
+    total_ = 0;
+  }
+
+  void Add(uint32_t k, uint64_t start) {
+    if (everywhere_[k]) return;
+    const uint64_t b = start >> kKeywordBlockShift;
+    std::vector<uint64_t>& v = blocks_[k];
+    if (!v.empty() && v.back() >= b) return;  // occurrences arrive in order of their end
+    if (total_ >= kMaxKeywordBlocks) {
+      everywhere_[k] = 1;
+      return;
+    }
+    if (v.empty()) used_.push_back(k);
+    v.push_back(b);
+    ++total_;
+  }
+
+  // Whether one of `keywords` occurs within kKeywordReach bytes of [start, end).
+  bool Near(const std::vector<uint32_t>& keywords, uint64_t start, uint64_t end) const {
+    const uint64_t lo = (start > kKeywordReach ? start - kKeywordReach : 0) >> kKeywordBlockShift;
+    const uint64_t hi = (end + kKeywordReach) >> kKeywordBlockShift;
+    for (uint32_t k : keywords) {
+      if (everywhere_[k]) return true;
+      const std::vector<uint64_t>& v = blocks_[k];
+      const auto it = std::lower_bound(v.begin(), v.end(), lo);
+      if (it != v.end() && *it <= hi) return true;
+    }
+    return false;
+  }
+
+  bool Any(const std::vector<uint32_t>& keywords) const {
+    for (uint32_t k : keywords) {
+      if (everywhere_[k] || !blocks_[k].empty()) return true;
+    }
+    return false;
+  }
+
+  // The byte ranges of a text of `size` bytes that can hold a match (of at most `width` bytes)
+  // within reach of one of `keywords`, merged and in order.
+  std::vector<std::pair<uint64_t, uint64_t>> Ranges(const std::vector<uint32_t>& keywords,
+                                                    uint64_t width, uint64_t size) const {
+    std::vector<std::pair<uint64_t, uint64_t>> out;
+    std::vector<uint64_t> blocks;
+    for (uint32_t k : keywords) {
+      if (everywhere_[k]) return {{0, size}};
+      blocks.insert(blocks.end(), blocks_[k].begin(), blocks_[k].end());
+    }
+    std::sort(blocks.begin(), blocks.end());
+    const uint64_t reach = kKeywordReach + width + kWindowSlack;
+    for (uint64_t b : blocks) {
+      const uint64_t from = b << kKeywordBlockShift;
+      const uint64_t lo = from > reach ? from - reach : 0;
+      const uint64_t hi = std::min(size, from + (uint64_t{1} << kKeywordBlockShift) + reach);
+      if (!out.empty() && lo <= out.back().second) {
+        out.back().second = std::max(out.back().second, hi);
+      } else if (lo < hi) {
+        out.emplace_back(lo, hi);
+      }
+    }
+    return out;
+  }
+
+ private:
+  std::vector<std::vector<uint64_t>> blocks_;
+  std::vector<uint8_t> everywhere_;
+  std::vector<uint32_t> used_;  // keywords with blocks, to reset only those
+  size_t total_ = 0;
+};
+
 // Collects Hyperscan's reports. The callback does O(1) work and allocates nothing beyond vector
 // growth: hits of a pattern whose windows overlap extend one open region.
 struct HitCollector {
@@ -796,7 +875,8 @@ struct HitCollector {
   std::vector<uint32_t> touched;  // patterns with an open region
   std::vector<PendingRegion> closed;
   std::vector<std::pair<uint32_t, uint64_t>> term_hits;  // (pattern, end)
-  std::vector<uint8_t> keyword_seen;
+  KeywordIndex keywords;
+  uint64_t shift = 0;  // added to Hyperscan's offsets (a scan of text[shift, ...))
   uint64_t overflow = 0;
 
   void Reset(const std::vector<PatternInfo>* p, size_t nkeywords) {
@@ -809,7 +889,8 @@ struct HitCollector {
     touched.clear();
     closed.clear();
     term_hits.clear();
-    keyword_seen.assign(nkeywords, 0);
+    keywords.Reset(nkeywords);
+    shift = 0;
     overflow = 0;
   }
 
@@ -817,7 +898,7 @@ struct HitCollector {
     const PatternInfo& info = (*patterns)[id];
     switch (info.kind) {
       case Kind::kKeyword:
-        keyword_seen[info.index] = 1;
+        keywords.Add(info.index, end - info.window);
         return;
       case Kind::kTerm:
         if (term_hits.size() < kMaxCandidates) {
@@ -875,7 +956,8 @@ struct HitCollector {
 
 int OnHsMatch(unsigned int id, unsigned long long /*from*/, unsigned long long to,
               unsigned int /*flags*/, void* ctx) {
-  static_cast<HitCollector*>(ctx)->OnHit(id, to);
+  auto* hits = static_cast<HitCollector*>(ctx);
+  hits->OnHit(id, to + hits->shift);
   return 0;
 }
 
@@ -981,7 +1063,7 @@ class ScannerImpl final : public Scanner {
   ~ScannerImpl() override {
     if (block_db_ != nullptr) hs_free_database(block_db_);
     if (stream_db_ != nullptr) hs_free_database(stream_db_);
-    if (keyword_db_ != nullptr) hs_free_database(keyword_db_);
+    for (const NearKeywords& n : near_keywords_) hs_free_database(n.db);
     if (proto_scratch_ != nullptr) hs_free_scratch(proto_scratch_);
   }
 
@@ -994,7 +1076,7 @@ class ScannerImpl final : public Scanner {
   const std::vector<std::string>& fallback_rules() const override { return fallback_ids_; }
 
   // --- used by the scan and stream implementations ---
-  Status Prepare(Work& w, std::string_view path, bool stream) const;
+  Status Prepare(Work& w, std::string_view path) const;
   std::unique_ptr<ScratchSlot> AcquireScratch() const;
   void ReleaseScratch(std::unique_ptr<ScratchSlot> slot) const;
   hs_database_t* stream_db() const { return stream_db_; }
@@ -1011,9 +1093,11 @@ class ScannerImpl final : public Scanner {
   void ConfirmRule(Work& w, const TextView& v, uint32_t rule, uint64_t start, uint64_t end,
                    uint64_t accept_before, uint64_t* last_end) const;
   void CheckTerm(Work& w, const TextView& v, uint32_t pattern, uint64_t end) const;
-  // `gate`: per rule, whether its keywords occur in the text (or it has none).
-  Result<ScanResult> Finalize(Work& w, const std::vector<uint8_t>& gate, uint64_t bytes) const;
-  std::vector<uint8_t> GateFromKeywords(const std::vector<uint8_t>& keyword_seen) const;
+  // `keywords`: where the rules' keywords occur in the text.
+  Result<ScanResult> Finalize(Work& w, const KeywordIndex& keywords, uint64_t bytes) const;
+  // Whether a rule with keywords reports a match at [start, end) (a rule without any always
+  // does).
+  bool KeywordGate(const KeywordIndex& keywords, uint32_t rule, uint64_t start, uint64_t end) const;
 
  private:
   ScannerImpl() = default;
@@ -1030,7 +1114,13 @@ class ScannerImpl final : public Scanner {
   ScannerOptions options_;
   hs_database_t* block_db_ = nullptr;
   hs_database_t* stream_db_ = nullptr;
-  hs_database_t* keyword_db_ = nullptr;
+  // Rules scanned only near their keywords (kMinAtomLength), each in its own block database.
+  struct NearKeywords {
+    uint32_t rule;
+    uint32_t pattern;
+    hs_database_t* db;
+  };
+  std::vector<NearKeywords> near_keywords_;
   hs_scratch_t* proto_scratch_ = nullptr;
   std::vector<uint8_t> active_no_path_;
 
@@ -1047,13 +1137,14 @@ struct HsPattern {
   int rule = -1;  // the rule it belongs to, for fallback
 };
 
-// Compiles pats[first, last) in `mode`, each with its index in `pats` as its id; on a
-// pattern-level error returns that index in `failed`.
-Result<hs_database_t*> CompileHs(const std::vector<HsPattern>& pats, size_t first, size_t last,
-                                 unsigned int mode, int* failed, std::string* message) {
+// Compiles the patterns pats[i] for i in `which` in `mode`, each with its index in `pats` as its
+// id; on a pattern-level error returns that index in `failed`.
+Result<hs_database_t*> CompileHs(const std::vector<HsPattern>& pats,
+                                 const std::vector<size_t>& which, unsigned int mode, int* failed,
+                                 std::string* message) {
   std::vector<const char*> exprs;
   std::vector<unsigned int> flags, ids;
-  for (size_t i = first; i < last; ++i) {
+  for (size_t i : which) {
     exprs.push_back(pats[i].expression.c_str());
     flags.push_back(pats[i].flags);
     ids.push_back(static_cast<unsigned int>(i));
@@ -1064,8 +1155,10 @@ Result<hs_database_t*> CompileHs(const std::vector<HsPattern>& pats, size_t firs
       hs_compile_multi(exprs.data(), flags.data(), ids.data(),
                        static_cast<unsigned int>(exprs.size()), mode, nullptr, &db, &err);
   if (rc != HS_SUCCESS) {
-    *failed =
-        err != nullptr && err->expression >= 0 ? err->expression + static_cast<int>(first) : -1;
+    *failed = err != nullptr && err->expression >= 0 &&
+                      static_cast<size_t>(err->expression) < which.size()
+                  ? static_cast<int>(which[static_cast<size_t>(err->expression)])
+                  : -1;
     *message = err != nullptr && err->message != nullptr ? err->message : "unknown error";
     if (err != nullptr) hs_free_compile_error(err);
     return Internal("Hyperscan: " + *message);
@@ -1222,43 +1315,79 @@ Result<std::unique_ptr<Scanner>> ScannerImpl::Build(const RuleSet& set, ScannerO
   }
   for (size_t k = 0; k < s->keywords_.size(); ++k) {
     pats.push_back({EscapeLiteral(s->keywords_[k]),
-                    HS_FLAG_CASELESS | HS_FLAG_SINGLEMATCH,
-                    {Kind::kKeyword, static_cast<uint32_t>(k), 0},
+                    HS_FLAG_CASELESS,
+                    {Kind::kKeyword, static_cast<uint32_t>(k), s->keywords_[k].size()},
                     -1});
   }
 
-  // Three databases: block mode without the keywords (Scan checks keywords near the hits first
-  // and runs the keyword database over the text only when that is not enough), stream mode with
-  // everything, and the keywords alone. A rule regex Hyperscan rejects falls back to RE2 alone.
+  // Rules scanned only near their keywords: those with keywords (all of them gating: none empty)
+  // whose regex has no required literal, unless a composite rule needs them everywhere.
+  {
+    re2::FilteredRE2 filter(kMinAtomLength);
+    std::vector<uint32_t> added;
+    for (const HsPattern& p : pats) {
+      if (p.rule < 0) continue;
+      const CompiledRule& c = s->rules_[static_cast<size_t>(p.rule)];
+      if (c.keywords.empty() || c.any_keyword || c.required_by_other) continue;
+      int id = 0;
+      RE2::Options o;
+      o.set_log_errors(false);
+      if (filter.Add(c.rule.regex, o, &id) != RE2::NoError) continue;
+      added.push_back(static_cast<uint32_t>(p.rule));
+    }
+    if (!added.empty()) {
+      std::vector<std::string> atoms;
+      filter.Compile(&atoms);
+      std::vector<int> unfiltered;
+      filter.AllPotentials({}, &unfiltered);
+      for (int id : unfiltered) s->rules_[added[static_cast<size_t>(id)]].near_keywords = true;
+    }
+  }
+
+  // The databases: block mode with everything but the near-keyword rules, stream mode with
+  // everything, and one block database per near-keyword rule. A rule regex Hyperscan rejects
+  // falls back to RE2 alone.
   while (!pats.empty()) {
     int failed = -1;
     std::string message;
-    const size_t nokw = pats.size() - s->keywords_.size();
+    std::vector<size_t> block_which, stream_which, near_which;
+    for (size_t j = 0; j < pats.size(); ++j) {
+      stream_which.push_back(j);
+      const bool near =
+          pats[j].rule >= 0 && s->rules_[static_cast<size_t>(pats[j].rule)].near_keywords;
+      (near ? near_which : block_which).push_back(j);
+    }
     hs_database_t* block = nullptr;
     hs_database_t* stream = nullptr;
+    std::vector<NearKeywords> near_dbs;
     bool ok = true;
-    if (nokw > 0) {
-      auto b = CompileHs(pats, 0, nokw, HS_MODE_BLOCK, &failed, &message);
+    if (!block_which.empty()) {
+      auto b = CompileHs(pats, block_which, HS_MODE_BLOCK, &failed, &message);
       ok = b.ok();
       if (ok) block = *b;
     }
     if (ok) {
-      auto st = CompileHs(pats, 0, pats.size(), HS_MODE_STREAM, &failed, &message);
+      auto st = CompileHs(pats, stream_which, HS_MODE_STREAM, &failed, &message);
       ok = st.ok();
       if (ok) stream = *st;
     }
-    if (ok && nokw < pats.size()) {
-      auto kw = CompileHs(pats, nokw, pats.size(), HS_MODE_BLOCK, &failed, &message);
-      ok = kw.ok();
-      if (ok) s->keyword_db_ = *kw;
+    for (size_t j : near_which) {
+      if (!ok) break;
+      auto n = CompileHs(pats, {j}, HS_MODE_BLOCK, &failed, &message);
+      ok = n.ok();
+      if (ok) {
+        near_dbs.push_back({static_cast<uint32_t>(pats[j].rule), static_cast<uint32_t>(j), *n});
+      }
     }
     if (ok) {
       s->block_db_ = block;
       s->stream_db_ = stream;
+      s->near_keywords_ = std::move(near_dbs);
       break;
     }
     if (block != nullptr) hs_free_database(block);
     if (stream != nullptr) hs_free_database(stream);
+    for (const NearKeywords& n : near_dbs) hs_free_database(n.db);
     if (failed < 0 || static_cast<size_t>(failed) >= pats.size()) {
       return Internal("Hyperscan could not compile the scanner's database: " + message);
     }
@@ -1270,6 +1399,7 @@ Result<std::unique_ptr<Scanner>> ScannerImpl::Build(const RuleSet& set, ScannerO
       return Internal("Hyperscan rejected a built-in pattern: " + message);
     }
     s->rules_[static_cast<size_t>(bad.rule)].fallback = true;
+    s->rules_[static_cast<size_t>(bad.rule)].near_keywords = false;
     pats.erase(pats.begin() + failed);
   }
 
@@ -1281,14 +1411,16 @@ Result<std::unique_ptr<Scanner>> ScannerImpl::Build(const RuleSet& set, ScannerO
       s->fallback_ids_.push_back(s->rules_[i].rule.id);
     }
   }
-  for (hs_database_t* db : {s->block_db_, s->stream_db_, s->keyword_db_}) {
+  std::vector<hs_database_t*> dbs = {s->block_db_, s->stream_db_};
+  for (const NearKeywords& n : s->near_keywords_) dbs.push_back(n.db);
+  for (hs_database_t* db : dbs) {
     if (db != nullptr && hs_alloc_scratch(db, &s->proto_scratch_) != HS_SUCCESS) {
       return Internal("Hyperscan: cannot allocate scratch space");
     }
   }
   Work w;
   w.scanner = s.get();
-  RETURN_IF_ERROR(s->Prepare(w, {}, false));
+  RETURN_IF_ERROR(s->Prepare(w, {}));
   s->active_no_path_ = w.active;
   return std::unique_ptr<Scanner>(std::move(s));
 }
@@ -1317,7 +1449,7 @@ void ScannerImpl::ReleaseScratch(std::unique_ptr<ScratchSlot> slot) const {
 
 // gitleaks Detect's object-level checks: global allowlists' paths, then per rule its
 // allowlists' paths and its own `path`.
-Status ScannerImpl::Prepare(Work& w, std::string_view path, bool stream) const {
+Status ScannerImpl::Prepare(Work& w, std::string_view path) const {
   w.scanner = this;
   w.path = std::string(path);
   w.globally_allowed = false;
@@ -1341,13 +1473,12 @@ Status ScannerImpl::Prepare(Work& w, std::string_view path, bool stream) const {
       w.active[i] = on ? 1 : 0;
     }
   }
-  // Streams cannot know which keywords are still to come: confirm every hit of a rule that can
-  // be reported or is needed by a composite rule; gating happens in Finalize.
+  // Per rule: whether its hits can matter (reported, or needed by a composite rule). Keyword
+  // gating is per match: Scan decides it per region before RE2, streams (which cannot know the
+  // keywords still to come) in Finalize.
   w.needed.assign(rules_.size(), 0);
-  if (stream) {
-    for (size_t i = 0; i < rules_.size(); ++i) {
-      w.needed[i] = w.active[i] && (!rules_[i].rule.skip_report || rules_[i].required_by_other);
-    }
+  for (size_t i = 0; i < rules_.size(); ++i) {
+    w.needed[i] = w.active[i] && (!rules_[i].rule.skip_report || rules_[i].required_by_other);
   }
   return OkStatus();
 }
@@ -1539,32 +1670,26 @@ void ScannerImpl::CheckTerm(Work& w, const TextView& v, uint32_t pattern, uint64
   w.Add(std::move(c));
 }
 
-// gitleaks' finding-level decisions that need the whole text, then Custody's output contract.
-std::vector<uint8_t> ScannerImpl::GateFromKeywords(const std::vector<uint8_t>& keyword_seen) const {
-  std::vector<uint8_t> gate(rules_.size(), 0);
-  for (size_t i = 0; i < rules_.size(); ++i) {
-    const CompiledRule& r = rules_[i];
-    gate[i] = r.keywords.empty() || r.any_keyword;
-    for (uint32_t k : r.keywords) {
-      if (k < keyword_seen.size() && keyword_seen[k]) gate[i] = 1;
-    }
-  }
-  return gate;
+bool ScannerImpl::KeywordGate(const KeywordIndex& keywords, uint32_t rule, uint64_t start,
+                              uint64_t end) const {
+  const CompiledRule& r = rules_[rule];
+  return r.keywords.empty() || r.any_keyword || keywords.Near(r.keywords, start, end);
 }
 
-Result<ScanResult> ScannerImpl::Finalize(Work& w, const std::vector<uint8_t>& gate_bits,
+// gitleaks' finding-level decisions (keywords, composite rules, the generic filter), then
+// Custody's output contract.
+Result<ScanResult> ScannerImpl::Finalize(Work& w, const KeywordIndex& keywords,
                                          uint64_t bytes) const {
   ScanResult out;
   out.bytes = bytes;
   out.dropped = w.dropped;
-  const auto gate = [&](const CompiledRule& r) {
-    return gate_bits[static_cast<size_t>(&r - rules_.data())] != 0;
-  };
 
-  // Path-only rules: reported when the object's path matches (keywords still gate them).
+  // Path-only rules: reported when the object's path matches and one of their keywords occurs
+  // anywhere in the text.
   for (size_t i = 0; i < rules_.size(); ++i) {
     const CompiledRule& r = rules_[i];
     if (r.regex != nullptr || !w.active[i] || r.rule.skip_report) continue;
+    if (!r.keywords.empty() && !r.any_keyword && !keywords.Any(r.keywords)) continue;
     if (!RE2::PartialMatch(w.path, *r.path)) continue;
     Candidate c;
     c.kind = Kind::kRule;
@@ -1587,7 +1712,8 @@ Result<ScanResult> ScannerImpl::Finalize(Work& w, const std::vector<uint8_t>& ga
     const Candidate& c = w.candidates[i];
     if (c.kind != Kind::kRule) continue;
     const CompiledRule& r = rules_[c.index];
-    if (!w.active[c.index] || r.rule.skip_report || !gate(r)) {
+    if (!w.active[c.index] || r.rule.skip_report ||
+        (!c.path_only && !KeywordGate(keywords, c.index, c.match_start, c.match_end))) {
       keep[i] = 0;
       continue;
     }
@@ -1719,7 +1845,7 @@ Result<ScanResult> ScannerImpl::Scan(std::string_view text, std::string_view pat
     return InvalidArgument("text larger than 4 GiB; scan it with OpenStream");
   }
   Work w;
-  RETURN_IF_ERROR(Prepare(w, path, false));
+  RETURN_IF_ERROR(Prepare(w, path));
   std::unique_ptr<ScratchSlot> slot = AcquireScratch();
   if (slot == nullptr) return Internal("Hyperscan: cannot allocate scratch space");
   HitCollector& hits = slot->hits;
@@ -1734,83 +1860,53 @@ Result<ScanResult> ScannerImpl::Scan(std::string_view text, std::string_view pat
       return Internal("Hyperscan scan failed (" + std::to_string(rc) + ")");
     }
   }
+  // Rules without a required literal: only the parts of the text within reach of their keywords.
+  for (const NearKeywords& n : near_keywords_) {
+    if (!w.needed[n.rule]) continue;
+    const CompiledRule& r = rules_[n.rule];
+    for (const auto& [from, to] : hits.keywords.Ranges(r.keywords, r.window, text.size())) {
+      hits.shift = from;
+      const hs_error_t rc = hs_scan(n.db, text.data() + from, static_cast<unsigned int>(to - from),
+                                    0, slot->scratch, &OnHsMatch, &hits);
+      if (rc != HS_SUCCESS) {
+        ReleaseScratch(std::move(slot));
+        return Internal("Hyperscan scan failed (" + std::to_string(rc) + ")");
+      }
+    }
+    hits.shift = 0;
+  }
   hits.CloseAll();
   MergeRegions(hits.closed);
   w.dropped += hits.overflow;
 
-  // Keyword gating before RE2 (gitleaks' Aho-Corasick prefilter over the lower-cased text). A
-  // rule's keyword is almost always inside its hits' windows, so those are searched first; only
-  // rules left undecided cost one pass of the keyword database over the text.
-  std::vector<uint8_t> gate(rules_.size(), 0);
-  std::vector<uint8_t> undecided(rules_.size(), 0);
-  bool any_undecided = false;
-  for (size_t i = 0; i < rules_.size(); ++i) {
-    const CompiledRule& r = rules_[i];
-    if (r.keywords.empty() || r.any_keyword) {
-      gate[i] = 1;
-    } else if (w.active[i] && !r.rule.skip_report) {
-      undecided[i] = 1;
-    }
-  }
-  std::vector<uint32_t> looked(rules_.size(), 0);  // regions searched per rule, at most 16
-  std::vector<uint8_t> has_regions(rules_.size(), 0);
-  for (const PendingRegion& region : hits.closed) {
-    const PatternInfo& info = patterns_[region.pattern];
-    if (info.kind != Kind::kRule) continue;
-    has_regions[info.index] = 1;
-    if (!undecided[info.index] || looked[info.index]++ >= 16) continue;
-    const std::string_view window = text.substr(region.start, region.end - region.start);
-    for (uint32_t k : rules_[info.index].keywords) {
-      if (ContainsCaseless(window, keywords_[k])) {
-        gate[info.index] = 1;
-        undecided[info.index] = 0;
-        break;
-      }
-    }
-  }
-  for (size_t i = 0; i < rules_.size(); ++i) {
-    if (!undecided[i]) continue;
-    // Only rules that could report something need the text-wide answer.
-    const CompiledRule& r = rules_[i];
-    if (has_regions[i] || r.fallback ||
-        (r.regex == nullptr && RE2::PartialMatch(w.path, *r.path))) {
-      any_undecided = true;
-    }
-  }
-  if (any_undecided && keyword_db_ != nullptr) {
-    const hs_error_t rc = hs_scan(keyword_db_, text.data(), static_cast<unsigned int>(text.size()),
-                                  0, slot->scratch, &OnHsMatch, &hits);
-    if (rc != HS_SUCCESS) {
-      ReleaseScratch(std::move(slot));
-      return Internal("Hyperscan scan failed (" + std::to_string(rc) + ")");
-    }
-    const std::vector<uint8_t> global = GateFromKeywords(hits.keyword_seen);
-    for (size_t i = 0; i < rules_.size(); ++i) {
-      if (undecided[i]) gate[i] = global[i];
-    }
-  }
-  for (size_t i = 0; i < rules_.size(); ++i) {
-    const CompiledRule& r = rules_[i];
-    if (!w.active[i] || r.rule.skip_report || !gate[i]) continue;
-    w.needed[i] = 1;
-    for (const auto& [req, rr] : r.required) {
-      if (w.active[req]) w.needed[req] = 1;
-    }
-  }
+  // RE2 confirms the regions of rules that can report there: no keyword within reach of a
+  // region, no finding in it (a rule a composite one needs is confirmed regardless).
   const TextView v{text, 0, true, 0, -1};
   for (const PendingRegion& region : hits.closed) {
     const PatternInfo& info = patterns_[region.pattern];
-    if (info.kind == Kind::kRule && !w.needed[info.index]) continue;
+    if (info.kind == Kind::kRule) {
+      if (!w.needed[info.index]) continue;
+      if (!rules_[info.index].required_by_other &&
+          !KeywordGate(hits.keywords, info.index, region.start, region.end)) {
+        continue;
+      }
+    }
     ConfirmRegion(w, v, region.pattern, region.start, region.end);
   }
   for (const auto& [pattern, end] : hits.term_hits) CheckTerm(w, v, pattern, end);
   for (uint32_t r : fallback_) {
-    if (w.needed[r])
-      ConfirmRule(w, v, r, 0, text.size(), std::numeric_limits<uint64_t>::max(), nullptr);
+    const CompiledRule& rule = rules_[r];
+    if (!w.needed[r]) continue;
+    if (!rule.required_by_other && !rule.keywords.empty() && !rule.any_keyword &&
+        !hits.keywords.Any(rule.keywords)) {
+      continue;
+    }
+    ConfirmRule(w, v, r, 0, text.size(), std::numeric_limits<uint64_t>::max(), nullptr);
   }
-  ReleaseScratch(std::move(slot));
   AssignLines(v, w.candidates, 0);
-  return Finalize(w, gate, text.size());
+  Result<ScanResult> out = Finalize(w, hits.keywords, text.size());
+  ReleaseScratch(std::move(slot));
+  return out;
 }
 
 // --- Streams ---
@@ -1818,7 +1914,7 @@ Result<ScanResult> ScannerImpl::Scan(std::string_view text, std::string_view pat
 class StreamImpl final : public ScanStream {
  public:
   StreamImpl(const ScannerImpl& s, std::string_view path) : s_(s) {
-    status_ = s_.Prepare(w_, path, true);
+    status_ = s_.Prepare(w_, path);
     max_window_ = kUnboundedWidth;
     for (const PatternInfo& p : s_.patterns()) max_window_ = std::max(max_window_, p.window);
     fallback_cursor_.assign(s_.fallback().size(), 0);
@@ -1875,7 +1971,7 @@ class StreamImpl final : public ScanStream {
     }
     Process(true);
     w_.dropped += slot_->hits.overflow;
-    return s_.Finalize(w_, s_.GateFromKeywords(slot_->hits.keyword_seen), View(true).end());
+    return s_.Finalize(w_, slot_->hits.keywords, View(true).end());
   }
 
  private:

@@ -3,17 +3,23 @@
 //
 // How it works (notes/governance.md §4.2):
 //   1. One Hyperscan database, block mode (and stream mode for uploads), holds every rule regex,
-//      every PII candidate pattern and every dictionary term (caseless literals). Compiled with
-//      flags 0 (no SOM: 69 gitleaks rules are "too large" with SOM), so a hit is a (pattern, end
-//      offset) pair.
+//      every PII candidate pattern, every dictionary term and every rule keyword (caseless
+//      literals). Compiled with flags 0 (no SOM: 69 gitleaks rules are "too large" with SOM), so
+//      a hit is a (pattern, end offset) pair. A rule whose regex has no required literal of 3
+//      bytes (gitleaks' bare 40-hex sourcegraph-access-token: such a pattern alone costs
+//      Hyperscan a third of its time on every byte) and that has keywords gets a block database
+//      of its own, scanned only over the parts of the text within reach of its keywords.
 //   2. A hit is confirmed by RE2 on a window ending at the hit: [end − max width − slack, end] for
 //      patterns of bounded width; for unbounded ones, a window bounded by lines when their
 //      unbounded repeats cannot match a newline, else 8 KiB. Overlapping windows of a pattern are
 //      merged and RE2 runs leftmost-first over each on the whole text, which gives exactly the
-//      matches of gitleaks' FindAll, with their capture groups. (Keywords: Scan looks for them
-//      near the hits first and passes a keywords-only database over the text only if needed.)
-//   3. gitleaks semantics then apply, in gitleaks' order: keywords (a rule with keywords is only
-//      reported if one of them occurs, case-insensitively, in the text), the secret (secretGroup,
+//      matches of gitleaks' FindAll, with their capture groups. Regions with no keyword of their
+//      rule within reach are not confirmed.
+//   3. gitleaks semantics then apply, in gitleaks' order: keywords (a match of a rule with
+//      keywords is only reported if one of them occurs, case-insensitively, within 100 kB of it:
+//      gitleaks reads files in 100 kB fragments and gates each by its keywords, so on texts up to
+//      100 kB the two agree exactly, and a keyword at one end of a large file does not enable its
+//      rule at the other), the secret (secretGroup,
 //      else the first non-empty group, else the whole match), entropy (> the rule's threshold),
 //      rule allowlists then global allowlists (regexes on secret/match/line, stopwords, paths;
 //      condition OR/AND), and composite `required` rules.

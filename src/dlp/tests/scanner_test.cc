@@ -95,9 +95,55 @@ keywords = ["Vendor"]
   EXPECT_TRUE(Scan(*s, "x = tok_a1b2c3d4").empty());
   EXPECT_EQ(Secrets(Scan(*s, "VENDOR config\nx = tok_a1b2c3d4"), "VENDOR config\nx = tok_a1b2c3d4"),
             Strings{"tok_a1b2c3d4"});
-  // The keyword may come after the match: it gates the whole text.
+  // The keyword may come after the match.
   const std::string later = "x = tok_a1b2c3d4 # from vEnDoR";
   EXPECT_EQ(Secrets(Scan(*s, later), later), Strings{"tok_a1b2c3d4"});
+}
+
+// gitleaks gates each 100 kB fragment of a file by its keywords; Custody gates each match by the
+// keywords within 100 kB of it (1 KiB granularity), so a keyword at one end of a large text does
+// not enable its rule at the other. Both a rule with a literal (in the main database) and one
+// without (bare 40-hex: scanned only near its keywords) behave so, in block and stream mode.
+TEST(ScannerSemanticsTest, KeywordsGateMatchesWithinReach) {
+  auto s = SecretsOnly(R"toml(
+[[rules]]
+id = "tok"
+regex = '''tok_[a-z0-9]{8}'''
+keywords = ["vendor"]
+
+[[rules]]
+id = "hex40"
+regex = '''\b([a-f0-9]{40})\b'''
+keywords = ["hexvendor"]
+)toml");
+  ASSERT_NE(s, nullptr);
+  const std::string hex = "0123456789abcdef0123456789abcdef01234567";
+  const auto filler = [](size_t bytes) {
+    std::string out;
+    while (out.size() < bytes) out += std::string(99, '.') + "\n";
+    return out;
+  };
+  // vendor, hexvendor | 20 kB | A | 180 kB | B | 20 kB | vendor
+  const std::string text = "vendor hexvendor\n" + filler(20'000) + "x = tok_aaaa0001 " + hex +
+                           "\n" + filler(180'000) + "y = tok_bbbb0002 " + hex + "\n" +
+                           filler(20'000) + "VENDOR\n";
+  const auto block = Scan(*s, text);
+  // A is near both keywords; B only near the trailing "vendor".
+  EXPECT_EQ(RuleIds(block), (Strings{"tok", "hex40", "tok"}));
+  EXPECT_EQ(Secrets(block, text), (Strings{"tok_aaaa0001", hex, "tok_bbbb0002"}));
+  auto stream = s->OpenStream();
+  for (size_t at = 0; at < text.size(); at += 4093) {
+    ASSERT_TRUE(stream->Write(AsBytes(std::string_view(text).substr(at, 4093))).ok());
+  }
+  auto r = stream->Finish();
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(RuleIds(r->findings), RuleIds(block));
+  EXPECT_EQ(Secrets(r->findings, text), Secrets(block, text));
+  // Without any keyword, nothing; a text shorter than the reach is one fragment.
+  const std::string none = "x = tok_aaaa0001 " + hex + "\n" + filler(50'000);
+  EXPECT_TRUE(Scan(*s, none).empty());
+  const std::string small = none + "hexvendor";
+  EXPECT_EQ(RuleIds(Scan(*s, small)), (Strings{"tok", "hex40"}));  // "hexvendor" holds "vendor"
 }
 
 TEST(ScannerSemanticsTest, EntropyMustExceedTheThreshold) {
