@@ -1483,6 +1483,30 @@ Status ScannerImpl::Prepare(Work& w, std::string_view path) const {
   return OkStatus();
 }
 
+// Whether the bare digit run buf[ms, me), which passed the card validator, is plainly something
+// else: the fraction or integer part of a decimal number ("0.4000000000000002" in a ComfyUI
+// workflow), or a generator's seed (after "seed": ComfyUI "noise_seed": ..., A1111 "Seed: ...";
+// or before ComfyUI's control_after_generate value: [82628696717253, "randomize", ...]). A tenth
+// of such numbers pass Luhn.
+bool BareDigitsAreNotACard(std::string_view buf, size_t ms, size_t me) {
+  const auto digit = [&](size_t i) { return i < buf.size() && buf[i] >= '0' && buf[i] <= '9'; };
+  if (ms >= 2 && buf[ms - 1] == '.' && digit(ms - 2)) return true;
+  if (me + 1 < buf.size() && buf[me] == '.' && digit(me + 1)) return true;
+  const size_t from = ms >= 32 ? ms - 32 : 0;
+  std::string_view before = buf.substr(from, ms - from);
+  if (const size_t nl = before.rfind('\n'); nl != std::string_view::npos) {
+    before.remove_prefix(nl + 1);
+  }
+  if (LowerAscii(before).find("seed") != std::string::npos) return true;
+  size_t k = me;
+  while (k < buf.size() && k - me < 4 && (buf[k] == ',' || buf[k] == ' ' || buf[k] == '"')) ++k;
+  const std::string_view after = buf.substr(k, std::min<size_t>(9, buf.size() - k));
+  for (std::string_view control : {"randomize", "fixed", "increment", "decrement"}) {
+    if (after.substr(0, control.size()) == control) return true;
+  }
+  return false;
+}
+
 void ScannerImpl::ConfirmRegion(Work& w, const TextView& v, uint32_t pattern, uint64_t start,
                                 uint64_t end, uint64_t accept_before, uint64_t* last_end) const {
   const PatternInfo& info = patterns_[pattern];
@@ -1498,6 +1522,7 @@ void ScannerImpl::ConfirmRegion(Work& w, const TextView& v, uint32_t pattern, ui
   size_t pos = lo;
   const bool is_ip = p.detector->id == "pii-ip-address";
   const bool is_email = p.detector->id == "pii-email";
+  const bool is_card = p.detector->id == "pii-credit-card";
   while (pos <= hi) {
     if (!p.regex->Match(v.buf, pos, hi, RE2::UNANCHORED, &m, 1)) break;
     const size_t ms = static_cast<size_t>(m.data() - v.buf.data());
@@ -1529,6 +1554,11 @@ void ScannerImpl::ConfirmRegion(Work& w, const TextView& v, uint32_t pattern, ui
           v.buf[me + 1] <= '9') {
         continue;
       }
+    }
+    if (is_card &&
+        std::all_of(text.begin(), text.end(), [](char ch) { return ch >= '0' && ch <= '9'; }) &&
+        BareDigitsAreNotACard(v.buf, ms, me)) {
+      continue;
     }
     if (is_email) {
       // "scheme://user:password@host" is a URL's user information, not an address.

@@ -563,6 +563,12 @@ TEST(ScannerPiiTest, EachKindWithPositivesAndNegatives) {
       {"Cafe::brew(); dead::beef; Abc::Def", {}},
       {"host 2a02:8070:1234:5678:9abc:def0:1234:5678 up", {"pii-ip-address"}},
       {"card 3782 822463 10005 and 6011000990139424", {"pii-credit-card", "pii-credit-card"}},
+      // Generator seeds that pass Luhn with an issuer prefix are not cards.
+      {"{\"noise_seed\": 6011000990139424, \"steps\": 20}", {}},
+      {"Steps: 20, Seed: 4111111111111111, Size: 512x512", {}},
+      {"{\"card\": \"4111111111111111\", \"seed\": 3}", {"pii-credit-card"}},
+      {"\"widgets_values\": [6011000990139424, \"randomize\", 30]", {}},
+      {"\"noise_augmentation\": 0.4111111111111111, \"x\": 6011000990139424.5", {}},
   };
   for (const Case& c : cases) {
     EXPECT_EQ(RuleIds(Scan(*s, c.text)), c.ids) << c.text;
