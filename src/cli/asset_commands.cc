@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "base/fd.h"
 #include "cli/command_util.h"
 #include "crypto/sha256.h"
 #include "http/url.h"
@@ -25,23 +26,6 @@ const std::vector<std::string> kClassifications = {"public", "internal", "confid
                                                    "restricted"};
 
 std::string ErrnoText() { return std::strerror(errno); }
-
-// Closes a file descriptor when it goes out of scope.
-class Fd {
- public:
-  explicit Fd(int fd = -1) : fd_(fd) {}
-  ~Fd() { reset(); }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  void reset(int fd = -1) {
-    if (fd_ >= 0) ::close(fd_);
-    fd_ = fd;
-  }
-
- private:
-  int fd_;
-};
 
 void PrintAsset(const json::value& a) {
   std::cout << Str(a, "id") << "  " << Str(a, "title") << "\n"
@@ -114,7 +98,7 @@ Status Upload(const UploadOptions& o) {
                                     const http::Headers& auth) -> Result<http::ClientResponse> {
                      // Opened afresh on every attempt: a retry after a token refresh starts from
                      // byte 0.
-                     Fd fd(::open(o.file.c_str(), O_RDONLY | O_CLOEXEC));
+                     UniqueFd fd(::open(o.file.c_str(), O_RDONLY | O_CLOEXEC));
                      if (fd.get() < 0)
                        return InvalidArgument("cannot open " + o.file + ": " + ErrnoText());
                      crypto::Sha256 hash;
@@ -258,7 +242,7 @@ Status Download(const DownloadOptions& o) {
   // Stream into a temporary file beside the destination; only a verified download is renamed
   // into place, so FILE never holds partial or corrupted content.
   std::string tmp = (dir / ("." + out.filename().string() + ".custody-XXXXXX")).string();
-  Fd fd(::mkstemp(tmp.data()));
+  UniqueFd fd(::mkstemp(tmp.data()));
   if (fd.get() < 0) return Internal("cannot create a file in " + dir.string() + ": " + ErrnoText());
   struct Cleanup {
     std::string path;

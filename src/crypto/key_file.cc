@@ -11,6 +11,8 @@
 #include <stdexcept>
 #include <string>
 
+#include "base/fd.h"
+
 namespace custody::crypto::internal {
 namespace {
 
@@ -20,27 +22,8 @@ std::string ModeString(mode_t mode) {
   return buf;
 }
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-  int Release() {
-    int fd = fd_;
-    fd_ = -1;
-    return fd;
-  }
-
- private:
-  int fd_;
-};
-
 Status FsyncDirectory(const std::filesystem::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoError("cannot open directory", dir, errno);
   if (::fsync(fd.get()) != 0) return ErrnoError("cannot fsync directory", dir, errno);
   return OkStatus();
@@ -74,7 +57,7 @@ Error ErrnoError(std::string_view what, const std::filesystem::path& path, int e
 
 Result<Bytes> ReadPrivateFile(const std::filesystem::path& path, size_t size,
                               std::string_view what) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) return ErrnoError("cannot open " + std::string(what), path, errno);
   struct stat st;
   if (::fstat(fd.get(), &st) != 0)
@@ -124,10 +107,10 @@ Status CreatePrivateFile(const std::filesystem::path& path, std::span<const uint
   tmp_name.append(path.filename().string()).append(".").append(HexEncode(salt)).append(".tmp");
   const std::filesystem::path tmp = dir / tmp_name;
 
-  Fd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
+  UniqueFd fd(::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
   if (fd.get() < 0) return ErrnoError("cannot create key file", tmp, errno);
   auto fail = [&](Error e) -> Status {
-    ::close(fd.Release());
+    ::close(fd.release());
     ::unlink(tmp.c_str());
     return e;
   };
@@ -141,7 +124,7 @@ Status CreatePrivateFile(const std::filesystem::path& path, std::span<const uint
     done += static_cast<size_t>(n);
   }
   if (::fsync(fd.get()) != 0) return fail(ErrnoError("cannot fsync key file", tmp, errno));
-  if (::close(fd.Release()) != 0) {
+  if (::close(fd.release()) != 0) {
     int err = errno;
     ::unlink(tmp.c_str());
     return ErrnoError("cannot close key file", tmp, err);

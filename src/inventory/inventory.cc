@@ -16,6 +16,8 @@
 #include <thread>
 #include <utility>
 
+#include "base/fd.h"
+
 namespace custody::inventory {
 namespace {
 
@@ -120,21 +122,6 @@ class Lister {
   std::set<std::pair<dev_t, ino_t>> visited_;
 };
 
-// Closes a file descriptor when it goes out of scope.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // Reads and analyses one listed item. `buffer` is the calling thread's read buffer.
 InventoryEntry Process(const Item& item, const InventoryOptions& options,
                        std::vector<uint8_t>& buffer) {
@@ -151,7 +138,7 @@ InventoryEntry Process(const Item& item, const InventoryOptions& options,
   }
   // O_NONBLOCK: a file replaced by a FIFO after the listing must not block the walk.
   int flags = O_RDONLY | O_CLOEXEC | O_NONBLOCK | (options.follow_symlinks ? 0 : O_NOFOLLOW);
-  Fd fd(::open(item.abs.c_str(), flags));
+  UniqueFd fd(::open(item.abs.c_str(), flags));
   if (fd.get() < 0) {
     int err = errno;
     if (err == ELOOP) {

@@ -25,6 +25,7 @@
 #include <system_error>
 #include <utility>
 
+#include "base/fd.h"
 #include "crypto/key_file.h"
 #include "crypto/secret_bytes.h"
 #include "crypto/secretstream.h"
@@ -274,20 +275,6 @@ constexpr size_t kMaxPemFileSize = 1024 * 1024;
 // X.520 upper bounds for CN and O.
 constexpr size_t kMaxNameSize = 64;
 
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 Error NotSetUp(const fs::path& dir) {
   return NotFound("no C2PA signing identity in '" + dir.string() +
                   "': run `custody pki init` or `custody pki import`");
@@ -297,7 +284,7 @@ Error NotSetUp(const fs::path& dir) {
 // one that is not a regular file or that group or others may access, as the master key does.
 Result<Bytes> ReadFileBounded(const fs::path& path, size_t max, std::string_view what,
                               bool private_file) {
-  Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
     return crypto::internal::ErrnoError("cannot open " + std::string(what), path, errno);
   }
@@ -342,7 +329,7 @@ Result<Bytes> ReadFileBounded(const fs::path& path, size_t max, std::string_view
 }
 
 Status FsyncDirectory(const fs::path& dir) {
-  Fd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  UniqueFd fd(::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
   if (fd.get() < 0) return crypto::internal::ErrnoError("cannot open directory", dir, errno);
   if (::fsync(fd.get()) != 0) {
     return crypto::internal::ErrnoError("cannot fsync directory", dir, errno);
