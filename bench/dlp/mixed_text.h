@@ -1,10 +1,11 @@
-// Deterministic mixed text for the DLP benchmarks (dlp_bench, dlp_scan_file --generate): English
-// prose, source code (C++, Python, JavaScript, YAML), JSON, logs and CSV, with planted items at
-// a realistic density: synthetic secrets (true positives of the given gitleaks rules, generated
-// from their regexes by src/dlp/tests/regex_sample) and personal data (Luhn-valid card numbers,
-// mod-97 IBANs, e-mail addresses, phone numbers, SSNs, public IP addresses), plus the look-alikes
-// the detectors must reject (documentation IPs and e-mail domains, version numbers, UUIDs, hashes,
-// base64). The same seed and options give the same bytes on every machine.
+// Deterministic mixed text for the DLP benchmarks (dlp_bench, dlp_scan_file --generate): the clean
+// text of the DLP recall test (English prose, source code, JSON, logs, CSV, with the look-alikes
+// the detectors must reject; src/dlp/tests/synthetic_text.h) with planted items at a realistic
+// density: synthetic secrets (true positives of the given gitleaks rules, generated from their
+// regexes by src/dlp/tests/regex_sample) and personal data (Luhn-valid card numbers, mod-97
+// IBANs, e-mail addresses, phone numbers, SSNs, public IPv4 addresses, from the same
+// SyntheticText). The same seed and options give the same bytes on every machine (built with the
+// same compiler: see synthetic_text.h).
 //
 // Not thread-safe; one generator per thread.
 #pragma once
@@ -13,12 +14,12 @@
 #include <cstdint>
 #include <filesystem>
 #include <memory>
-#include <random>
 #include <string>
 #include <vector>
 
 #include "base/result.h"
 #include "dlp/rules.h"
+#include "dlp/tests/synthetic_text.h"
 
 namespace custody::dlp::bench {
 
@@ -54,7 +55,7 @@ class MixedTextGenerator {
   std::string NextBlock();
 
   MixedTextOptions options_;
-  std::mt19937_64 rng_;
+  testing::SyntheticText text_;       // every random draw
   std::vector<std::string> secrets_;  // one true-positive snippet per rule
   size_t generated_ = 0;
   size_t next_secret_at_ = 0;

@@ -4,15 +4,16 @@
 // prefixes), IBANs (mod 97) for eight countries, e-mail addresses, E.164 and NANP phone numbers,
 // SSNs, public IPv4/IPv6 addresses, and customer names from a test dictionary. Scanning it with
 // gitleaks' default rules + PII + the dictionary must find every planted item and nothing in the
-// clean text; scanning it as a stream in random chunk sizes must give the same findings.
+// clean text; scanning it as a stream in random chunk sizes must give the same findings. The text
+// and the PII values come from SyntheticText (synthetic_text.h), which the DLP benchmark's corpus
+// shares.
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <cctype>
-#include <cstdio>
 #include <iostream>
 #include <map>
 #include <memory>
+#include <optional>
 #include <random>
 #include <set>
 #include <span>
@@ -24,6 +25,7 @@
 #include "dlp/rules.h"
 #include "dlp/scanner.h"
 #include "dlp/tests/regex_sample.h"
+#include "dlp/tests/synthetic_text.h"
 #include "dlp/tests/test_util.h"
 
 namespace custody::dlp::testing {
@@ -87,57 +89,6 @@ const std::vector<std::string>& CustomerNames() {
   return names;
 }
 
-// Common English words of at most 10 letters: no run of prose can then be a high-entropy value.
-const std::vector<std::string>& Words() {
-  static const std::vector<std::string> words = {
-      "the",      "of",       "and",      "to",        "in",       "a",        "is",
-      "that",     "for",      "it",       "as",        "was",      "with",     "be",
-      "by",       "on",       "not",      "he",        "this",     "are",      "or",
-      "his",      "from",     "at",       "which",     "but",      "have",     "an",
-      "had",      "they",     "you",      "were",      "their",    "one",      "all",
-      "we",       "can",      "her",      "has",       "there",    "been",     "if",
-      "more",     "when",     "will",     "would",     "who",      "so",       "no",
-      "team",     "market",   "quarter",  "report",    "customer", "product",  "design",
-      "review",   "budget",   "meeting",  "schedule",  "office",   "project",  "release",
-      "planning", "summary",  "feedback", "delivery",  "shipment", "invoice",  "contract",
-      "partner",  "supplier", "growth",   "revenue",   "forecast", "strategy", "campaign",
-      "audience", "channel",  "content",  "creative",  "brand",    "launch",   "region",
-      "north",    "south",    "east",     "west",      "morning",  "evening",  "weekly",
-      "monthly",  "annual",   "simple",   "careful",   "quick",    "steady",   "modest",
-      "strong",   "bright",   "quiet",    "early",     "late",     "open",     "closed",
-      "ready",    "draft",    "final",    "shared",    "local",    "global",   "version",
-      "update",   "change",   "detail",   "picture",   "video",    "image",    "photo",
-      "studio",   "gallery",  "story",    "chapter",   "editor",   "writer",   "reader",
-      "garden",   "river",    "mountain", "forest",    "valley",   "harbor",   "island",
-      "coffee",   "lunch",    "dinner",   "travel",    "hotel",    "flight",   "station",
-      "window",   "door",     "table",    "chair",     "light",    "color",    "paper",
-      "number",   "letter",   "answer",   "question",  "problem",  "reason",   "result",
-      "decision", "approval", "request",  "process",   "system",   "service",  "network",
-      "storage",  "archive",  "backup",   "folder",    "document", "record",   "history",
-      "notice",   "policy",   "rule",     "owner",     "member",   "group",    "board",
-      "people",   "friend",   "family",   "student",   "teacher",  "doctor",   "artist",
-      "because",  "before",   "after",    "during",    "between",  "without",  "within",
-      "about",    "around",   "through",  "across",    "against",  "toward",   "under",
-      "often",    "always",   "never",    "sometimes", "usually",  "rarely",   "again",
-      "improve",  "prepare",  "deliver",  "explain",   "consider", "discuss",  "measure",
-      "compare",  "choose",   "follow",   "support",   "reduce",   "increase", "publish",
-      "access",   "keys",     "secure",   "private",   "public",   "approve",  "archive",
-  };
-  return words;
-}
-
-// Short identifier parts for code: no gitleaks keyword among them, so no assignment in the
-// generated code looks like a credential.
-const std::vector<std::string>& IdentParts() {
-  static const std::vector<std::string> parts = {
-      "count", "total", "index",  "item",  "items", "value", "result", "buffer", "offset", "size",
-      "name",  "path",  "file",   "user",  "order", "price", "amount", "limit",  "page",   "row",
-      "col",   "width", "height", "frame", "layer", "node",  "edge",   "queue",  "task",   "job",
-      "cache", "entry", "batch",  "chunk", "retry", "delay", "scale",  "ratio",  "label",  "color",
-  };
-  return parts;
-}
-
 struct Planted {
   FindingKind kind = FindingKind::kSecret;
   std::string id;    // rule id, PII detector id or "dictionary:customers"
@@ -157,444 +108,6 @@ struct Plant {
   size_t item_end = 0;
 };
 
-class CorpusGenerator {
- public:
-  explicit CorpusGenerator(uint64_t seed) : rng_(seed) {}
-
-  uint64_t Below(uint64_t n) { return UniformBelow(rng_, n); }
-  int Between(int lo, int hi) { return lo + static_cast<int>(Below(hi - lo + 1)); }
-  template <typename T>
-  const T& Pick(const std::vector<T>& v) {
-    return v[Below(v.size())];
-  }
-  std::string Digits(int n) {
-    std::string s;
-    for (int i = 0; i < n; ++i) s.push_back(static_cast<char>('0' + Below(10)));
-    return s;
-  }
-  std::string Base64(int n) {
-    static const char kB64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    std::string s;
-    for (int i = 0; i < n; ++i) s.push_back(kB64[Below(64)]);
-    return s + std::string((4 - n % 4) % 4, '=');
-  }
-  std::string Hex(int n) {
-    static const char kHex[] = "0123456789abcdef";
-    std::string s;
-    for (int i = 0; i < n; ++i) s.push_back(kHex[Below(16)]);
-    return s;
-  }
-
-  std::string Sentence() {
-    int n = Between(6, 16);
-    std::string s;
-    for (int i = 0; i < n; ++i) {
-      std::string w = Pick(Words());
-      if (i == 0) w[0] = static_cast<char>(std::toupper(static_cast<unsigned char>(w[0])));
-      if (i > 0) s += (Below(12) == 0 && i + 1 < n) ? ", " : " ";
-      s += w;
-      if (Below(40) == 0) s += " " + std::to_string(Between(2, 99)) + " percent";
-      if (Below(60) == 0) s += " in " + std::to_string(Between(1990, 2030));
-    }
-    return s + (Below(10) == 0 ? "?" : ".");
-  }
-
-  std::string Ident() {
-    std::string id = Pick(IdentParts());
-    if (Below(2) == 0) id += "_" + Pick(IdentParts());
-    return id;
-  }
-
-  std::string Prose() {
-    std::string p;
-    int sentences = Between(3, 8);
-    for (int i = 0; i < sentences; ++i) p += (i ? " " : "") + Sentence();
-    // Documentation values the PII detectors must reject: the 555-01XX numbers reserved for
-    // fiction and an advertised sample SSN.
-    if (Below(8) == 0) {
-      p += " For questions call the front desk at (" + std::to_string(Between(2, 9)) + Digits(2) +
-           ") 555-01" + Digits(2) + ".";
-    }
-    if (Below(40) == 0) p += " The form shows the sample number 078-05-1120.";
-    return p + "\n\n";
-  }
-
-  std::string Code() {
-    std::string out;
-    switch (Below(4)) {
-      case 0: {  // C++
-        std::string fn = Ident();
-        out += "// " + Sentence() + "\n";
-        out += "Result<size_t> " + fn + "(const std::vector<int>& " + Ident() + ") {\n";
-        int lines = Between(3, 10);
-        for (int i = 0; i < lines; ++i) {
-          switch (Below(5)) {
-            case 0:
-              out += "  size_t " + Ident() + " = " + std::to_string(Between(0, 4096)) + ";\n";
-              break;
-            case 1:
-              out += "  for (size_t i = 0; i < " + Ident() + ".size(); ++i) total += " + Ident() +
-                     "[i] * " + std::to_string(Between(2, 9)) + ";\n";
-              break;
-            case 2:
-              out += "  if (" + Ident() + " == nullptr) return NotFound(\"" + Pick(Words()) +
-                     " missing\");\n";
-              break;
-            case 3:
-              out += "  " + Ident() + ".push_back(" + Ident() + " / " +
-                     std::to_string(Between(2, 64)) + ");\n";
-              break;
-            default:
-              out += "  // " + Sentence() + "\n";
-          }
-        }
-        out += "  return " + Ident() + ";\n}\n\n";
-        break;
-      }
-      case 1: {  // Python
-        out += "def " + Ident() + "(" + Ident() + ", " + Ident() + "=None):\n";
-        out += "    \"\"\"" + Sentence() + "\"\"\"\n";
-        int lines = Between(2, 8);
-        for (int i = 0; i < lines; ++i) {
-          switch (Below(4)) {
-            case 0:
-              out += "    " + Ident() + " = [x for x in " + Ident() + " if x > " +
-                     std::to_string(Between(0, 500)) + "]\n";
-              break;
-            case 1:
-              out +=
-                  "    if not " + Ident() + ":\n        raise ValueError(\"" + Sentence() + "\")\n";
-              break;
-            case 2:
-              out += "    log.info(\"%s done in %d ms\", " + Ident() + ", " +
-                     std::to_string(Between(1, 900)) + ")\n";
-              break;
-            default:
-              out += "    # " + Sentence() + "\n";
-          }
-        }
-        out += "    return " + Ident() + "\n\n";
-        break;
-      }
-      case 2: {  // JavaScript
-        out += "export function " + Ident() + "(" + Ident() + ") {\n";
-        out += "  const " + Ident() + " = " + Ident() + ".map((x) => x * " +
-               std::to_string(Between(2, 12)) + ");\n";
-        out += "  if (" + Ident() + ".length > " + std::to_string(Between(1, 100)) +
-               ") console.warn('" + Sentence() + "');\n";
-        out += "  return " + Ident() + ".filter(Boolean);\n}\n\n";
-        break;
-      }
-      default: {  // YAML
-        out += Ident() + ":\n  replicas: " + std::to_string(Between(1, 12)) + "\n";
-        out += "  image: registry.internal/" + Pick(IdentParts()) + ":" +
-               std::to_string(Between(1, 9)) + "." + std::to_string(Between(0, 30)) + "\n";
-        out += "  labels:\n    tier: " + Pick(Words()) + "\n    owner: " + Pick(Words()) + "\n\n";
-      }
-    }
-    return out;
-  }
-
-  // Documentation addresses (RFC 5737 / 3849), which are not personal data.
-  std::string DocIpv4() {
-    static const std::vector<std::string> nets = {"192.0.2.", "198.51.100.", "203.0.113."};
-    return Pick(nets) + std::to_string(Between(1, 254));
-  }
-  std::string Date() {
-    char buf[64];
-    std::snprintf(buf, sizeof(buf), "2024-%02d-%02d", Between(1, 12), Between(1, 28));
-    return buf;
-  }
-  std::string Time() {
-    char buf[64];
-    std::snprintf(buf, sizeof(buf), "%02d:%02d:%02d.%03d", Between(0, 23), Between(0, 59),
-                  Between(0, 59), Between(0, 999));
-    return buf;
-  }
-
-  std::string Json() {
-    std::string out = "[\n";
-    int n = Between(2, 6);
-    for (int i = 0; i < n; ++i) {
-      out += "  {\"id\": " + std::to_string(Between(1000, 999999)) + ", \"title\": \"" +
-             Pick(Words()) + " " + Pick(Words()) + "\", \"status\": \"" +
-             Pick(std::vector<std::string>{"draft", "review", "approved", "published"}) +
-             "\", \"owner\": \"" + Pick(Words()) + "." + Pick(Words()) +
-             "@example.com\", \"price\": " + std::to_string(Between(1, 999)) + "." +
-             std::to_string(Between(10, 99)) + ", \"currency\": \"EUR\", \"tags\": [\"" +
-             Pick(Words()) + "\", \"" + Pick(Words()) + "\"], \"commit\": \"" + Hex(40) +
-             "\", \"thumbnail\": \"" + Base64(Between(40, 90)) + "\", \"created_at\": \"" + Date() +
-             "T" + Time() + "Z\"}" + (i + 1 < n ? "," : "") + "\n";
-    }
-    return out + "]\n\n";
-  }
-
-  std::string Log() {
-    static const std::vector<std::string> levels = {"INFO ", "INFO ", "DEBUG", "WARN ", "ERROR"};
-    static const std::vector<std::string> methods = {"GET", "POST", "PUT", "DELETE"};
-    std::string out;
-    int n = Between(5, 20);
-    std::string day = Date();
-    for (int i = 0; i < n; ++i) {
-      out += day + "T" + Time() + "Z " + Pick(levels) + " [worker-" +
-             std::to_string(Between(1, 16)) + "] ";
-      switch (Below(4)) {
-        case 0:
-          out += Pick(methods) + " /v1/assets/" + std::to_string(Between(1, 99999)) + " " +
-                 std::to_string(Pick(std::vector<int>{200, 201, 204, 304, 404, 500})) + " " +
-                 std::to_string(Between(1, 900)) +
-                 "ms client=" + (Below(4) == 0 ? "2001:db8::" + Hex(4) : DocIpv4()) +
-                 " request_id=" + Hex(16) + "\n";
-          break;
-        case 1:
-          out += "job " + std::to_string(Between(1, 99999)) + " " + Pick(Words()) + " " +
-                 Pick(Words()) + " finished after " + std::to_string(Between(1, 120)) +
-                 " s, queue depth " + std::to_string(Between(0, 64)) + "\n";
-          break;
-        case 2:
-          // Look-alikes the detectors must reject: a version number that is also a dotted
-          // quad, a UUID.
-          out += "agent version " + std::to_string(Between(1, 9)) + "." +
-                 std::to_string(Between(0, 9)) + "." + std::to_string(Between(0, 20)) + "." +
-                 std::to_string(Between(1, 99)) + " started, trace=" + Uuid() + "\n";
-          break;
-        default:
-          out += Sentence() + "\n";
-      }
-    }
-    return out + "\n";
-  }
-
-  std::string Uuid() {
-    return Hex(8) + "-" + Hex(4) + "-4" + Hex(3) + "-a" + Hex(3) + "-" + Hex(12);
-  }
-
-  std::string Csv() {
-    static const std::vector<std::string> regions = {"EMEA", "APAC", "AMER", "LATAM"};
-    std::string out = "order_id,date,region,sku,qty,unit_price,total\n";
-    int n = Between(10, 40);
-    for (int i = 0; i < n; ++i) {
-      int qty = Between(1, 20);
-      int cents = Between(100, 99999);
-      out += std::to_string(Between(100000, 999999)) + "," + Date() + "," + Pick(regions) +
-             ",SKU-" + std::to_string(Between(1000, 9999)) + "," + std::to_string(qty) + "," +
-             std::to_string(cents / 100) + "." + std::to_string(10 + cents % 90) + "," +
-             std::to_string(qty * cents / 100) + ".00\n";
-    }
-    return out + "\n";
-  }
-
-  std::string Block() {
-    switch (Below(6)) {
-      case 0:
-      case 1:
-        return Prose();
-      case 2:
-        return Code();
-      case 3:
-        return Json();
-      case 4:
-        return Log();
-      default:
-        return Csv();
-    }
-  }
-
-  // --- personal data ---------------------------------------------------------------------------
-
-  static char LuhnCheckDigit(const std::string& body) {
-    int sum = 0;
-    bool twice = true;  // the check digit will be appended on the right
-    for (size_t i = body.size(); i-- > 0;) {
-      int d = body[i] - '0';
-      if (twice) {
-        d *= 2;
-        if (d > 9) d -= 9;
-      }
-      sum += d;
-      twice = !twice;
-    }
-    return static_cast<char>('0' + (10 - sum % 10) % 10);
-  }
-
-  std::string CardNumber() {
-    struct Issuer {
-      std::string prefix;
-      int length;
-    };
-    const std::vector<Issuer> issuers = {
-        {"4", 16},
-        {std::to_string(Between(51, 55)), 16},
-        {std::to_string(Between(2221, 2720)), 16},
-        {Below(2) ? "34" : "37", 15},
-        {"6011", 16},
-        {"65", 16},
-        {std::to_string(Between(3528, 3589)), 16},
-        {"36", 14},
-        {"62", 16},
-    };
-    const Issuer& is = Pick(issuers);
-    std::string body = is.prefix + Digits(is.length - 1 - static_cast<int>(is.prefix.size()));
-    std::string number = body + LuhnCheckDigit(body);
-    // Printed forms: compact, or in groups (4-4-4-4; Amex 4-6-5; Diners 4-6-4).
-    const uint64_t style = Below(3);
-    if (style == 0) return number;
-    const char sep = style == 1 ? ' ' : '-';
-    std::vector<int> groups = is.length == 16   ? std::vector<int>{4, 4, 4, 4}
-                              : is.length == 15 ? std::vector<int>{4, 6, 5}
-                                                : std::vector<int>{4, 6, 4};
-    std::string out;
-    size_t pos = 0;
-    for (int g : groups) {
-      if (!out.empty()) out.push_back(sep);
-      out += number.substr(pos, static_cast<size_t>(g));
-      pos += static_cast<size_t>(g);
-    }
-    return out;
-  }
-
-  std::string Iban() {
-    struct Country {
-      std::string code;
-      std::string (CorpusGenerator::*bban)();
-    };
-    static const std::vector<Country> countries = {
-        {"DE", &CorpusGenerator::BbanDigits<18>}, {"FR", &CorpusGenerator::BbanDigits<23>},
-        {"ES", &CorpusGenerator::BbanDigits<20>}, {"BE", &CorpusGenerator::BbanDigits<12>},
-        {"CH", &CorpusGenerator::BbanDigits<17>}, {"GB", &CorpusGenerator::BbanGb},
-        {"NL", &CorpusGenerator::BbanNl},         {"IT", &CorpusGenerator::BbanIt},
-    };
-    const Country& c = Pick(countries);
-    const std::string bban = (this->*c.bban)();
-    // ISO 7064 mod 97-10: check digits make BBAN + country + check ≡ 1 (mod 97).
-    int rem = 0;
-    for (char ch : bban + c.code + "00") {
-      if (ch >= '0' && ch <= '9') {
-        rem = (rem * 10 + (ch - '0')) % 97;
-      } else {
-        rem = (rem * 100 + (ch - 'A' + 10)) % 97;
-      }
-    }
-    const int check = 98 - rem;  // 2..98
-    const std::string iban =
-        c.code + static_cast<char>('0' + check / 10) + static_cast<char>('0' + check % 10) + bban;
-    if (Below(2) == 0) return iban;
-    std::string grouped;
-    for (size_t i = 0; i < iban.size(); i += 4) {
-      if (i) grouped.push_back(' ');
-      grouped += iban.substr(i, 4);
-    }
-    return grouped;
-  }
-  template <int N>
-  std::string BbanDigits() {
-    return Digits(N);
-  }
-  std::string Letters(int n) {
-    std::string s;
-    for (int i = 0; i < n; ++i) s.push_back(static_cast<char>('A' + Below(26)));
-    return s;
-  }
-  std::string BbanGb() { return Letters(4) + Digits(14); }
-  std::string BbanNl() { return Letters(4) + Digits(10); }
-  std::string BbanIt() { return Letters(1) + Digits(22); }
-
-  std::string Email() {
-    static const std::vector<std::string> first = {"jana",   "marco", "priya", "lars", "amelie",
-                                                   "tomasz", "ines",  "kofi",  "yuki", "omar"};
-    static const std::vector<std::string> last = {"novak",    "ortega", "raman",  "berg", "dubois",
-                                                  "kowalski", "silva",  "mensah", "sato", "haddad"};
-    static const std::vector<std::string> domains = {
-        "gmail.com", "outlook.com", "proton.me",  "fastmail.com", "yahoo.co.uk",
-        "web.de",    "orange.fr",   "icloud.com", "hey.com",      "zoho.eu"};
-    switch (Below(3)) {
-      case 0:
-        return Pick(first) + "." + Pick(last) + "@" + Pick(domains);
-      case 1:
-        return Pick(first).substr(0, 1) + "." + Pick(last) + "@" + Pick(domains);
-      default:
-        return Pick(first) + Pick(last) + std::to_string(Between(1, 99)) + "@" + Pick(domains);
-    }
-  }
-
-  std::string NanpLine() {  // NXX-XXXX with N = 2..9, not N11, not 555-01XX
-    std::string nxx;
-    do {
-      nxx = std::to_string(Between(2, 9)) + Digits(2);
-    } while (nxx[1] == '1' && nxx[2] == '1');
-    std::string line = Digits(4);
-    if (nxx == "555" && line[0] == '0' && line[1] == '1') line[0] = '2';
-    return nxx + "|" + line;
-  }
-  std::string Phone() {
-    static const std::vector<std::string> npas = {"212", "312", "415", "617", "646", "303", "206"};
-    std::string nanp = NanpLine();
-    const std::string nxx = nanp.substr(0, 3);
-    const std::string line = nanp.substr(4);
-    switch (Below(7)) {
-      case 0:
-        return "(" + Pick(npas) + ") " + nxx + "-" + line;
-      case 1:
-        return Pick(npas) + "-" + nxx + "-" + line;
-      case 2:
-        return Pick(npas) + "." + nxx + "." + line;
-      case 3:
-        return "+1 " + Pick(npas) + " " + nxx + " " + line;
-      case 4:
-        return "+44 20 " + Digits(4) + " " + Digits(4);
-      case 5:
-        return "+49 30 " + Digits(7);
-      default:
-        return "+33 1 " + Digits(2) + " " + Digits(2) + " " + Digits(2) + " " + Digits(2);
-    }
-  }
-
-  std::string Ssn() {
-    int area;
-    do {
-      area = Between(1, 899);
-    } while (area == 666);
-    char buf[64];
-    std::snprintf(buf, sizeof(buf), "%03d-%02d-%04d", area, Between(1, 99), Between(1, 9999));
-    return buf;
-  }
-
-  std::string PublicIpv4() {
-    while (true) {
-      int a = Between(1, 223);
-      int b = Between(0, 255);
-      if (a == 10 || a == 127 || (a == 100 && b >= 64 && b < 128) || (a == 169 && b == 254) ||
-          (a == 172 && b >= 16 && b < 32) || (a == 192 && (b == 168 || b == 0)) ||
-          (a == 198 && (b == 18 || b == 19 || b == 51)) || (a == 203 && b == 0)) {
-        continue;
-      }
-      return std::to_string(a) + "." + std::to_string(b) + "." + std::to_string(Between(0, 255)) +
-             "." + std::to_string(Between(1, 254));
-    }
-  }
-
-  std::string PublicIpv6() {
-    static const std::vector<std::string> prefixes = {"2a00", "2a01", "2a02", "2606",
-                                                      "2607", "2400", "2403", "2804"};
-    std::string out = Pick(prefixes);
-    auto group = [&] {
-      std::string g = Hex(4);
-      g.erase(0, std::min(g.find_first_not_of('0'), g.size() - 1));
-      return g;
-    };
-    if (Below(2) == 0) {
-      for (int i = 0; i < 7; ++i) out += ":" + group();
-    } else {
-      for (int i = 0; i < 3; ++i) out += ":" + group();
-      out += "::" + group();
-    }
-    return out;
-  }
-
- private:
-  std::mt19937_64 rng_;
-};
-
 struct Corpus {
   std::string text;
   std::vector<Planted> planted;
@@ -612,7 +125,7 @@ Plant InSentence(FindingKind kind, std::string id, const std::string& before,
 }
 
 // The planted items. Each PII value is checked against the validator it must pass.
-std::vector<Plant> MakePlants(CorpusGenerator& gen, const GitleaksOracle& oracle) {
+std::vector<Plant> MakePlants(SyntheticText& gen, const GitleaksOracle& oracle) {
   std::vector<Plant> plants;
   for (const std::string& id : PlantedRules()) {
     std::optional<size_t> index = oracle.RuleIndex(id);
@@ -684,7 +197,7 @@ std::vector<Plant> MakePlants(CorpusGenerator& gen, const GitleaksOracle& oracle
 }
 
 // Clean blocks up to `bytes`, with the plants (shuffled) between blocks at random places.
-Corpus BuildCorpus(CorpusGenerator& gen, std::vector<Plant> plants, size_t bytes) {
+Corpus BuildCorpus(SyntheticText& gen, std::vector<Plant> plants, size_t bytes) {
   for (size_t i = plants.size(); i > 1; --i) std::swap(plants[i - 1], plants[gen.Below(i)]);
   Corpus c;
   c.text.reserve(bytes + 64 * 1024);
@@ -744,9 +257,9 @@ class CorpusTest : public ::testing::Test {
     ASSERT_TRUE(scanner.ok()) << scanner.error().ToString();
     scanner_ = std::move(*scanner);
 
-    CorpusGenerator clean_gen(kCorpusSeed ^ 0xc1ea);
+    SyntheticText clean_gen(kCorpusSeed ^ 0xc1ea);
     clean_ = std::make_unique<Corpus>(BuildCorpus(clean_gen, {}, kCorpusBytes));
-    CorpusGenerator gen(kCorpusSeed);
+    SyntheticText gen(kCorpusSeed);
     std::vector<Plant> plants = MakePlants(gen, *oracle_);
     mixed_ = std::make_unique<Corpus>(BuildCorpus(gen, std::move(plants), kCorpusBytes));
   }
@@ -801,7 +314,7 @@ std::unique_ptr<Corpus> CorpusTest::clean_;
 std::unique_ptr<Corpus> CorpusTest::mixed_;
 
 TEST_F(CorpusTest, GeneratorIsDeterministicAndSizedAsAsked) {
-  CorpusGenerator a(kCorpusSeed ^ 0xc1ea);
+  SyntheticText a(kCorpusSeed ^ 0xc1ea);
   Corpus again = BuildCorpus(a, {}, kCorpusBytes);
   EXPECT_EQ(again.text, clean_->text);
   EXPECT_GE(clean_->text.size(), kCorpusBytes);
