@@ -347,7 +347,14 @@ void Api::RegisterRoutes() {
          if (ct && *ct != "application/octet-stream") r.media_type = ct->substr(0, ct->find(';'));
          c.req.set_body_limit(workflow_.options().max_upload_bytes);
          RequestBody body(c.req);
-         ASSIGN_OR_RETURN(AssetRecord a, workflow_.Upload(c.who(), r, body));
+         bool existing = false;
+         ASSIGN_OR_RETURN(AssetRecord a, workflow_.Upload(c.who(), r, body, &existing));
+         if (existing) {
+           // A repeated import of the same file: the asset it made before, nothing stored.
+           json::object o = AssetJson(a);
+           o["existing"] = true;
+           return SendJson(c, 200, o);
+         }
          return SendJson(c, 201, AssetJson(a));
        }},
       {"GET", "/v1/assets", "assets.list", "read",

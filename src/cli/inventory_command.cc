@@ -23,6 +23,7 @@
 
 #include "base/clock.h"
 #include "base/encoding.h"
+#include "base/fd.h"
 #include "cli/command_util.h"
 #include "cli/terminal.h"
 #include "crypto/sha256.h"
@@ -92,21 +93,6 @@ Result<dlp::Dictionary> LoadDictionary(const std::string& spec) {
 
 std::string ErrnoText() { return std::strerror(errno); }
 
-// Closes a file descriptor when it goes out of scope.
-class Fd {
- public:
-  explicit Fd(int fd) : fd_(fd) {}
-  ~Fd() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  Fd(const Fd&) = delete;
-  Fd& operator=(const Fd&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
 // Uploads analysed files to the server (POST /v1/assets with source_path/source_sha256/owner).
 class Importer {
  public:
@@ -116,10 +102,13 @@ class Importer {
     if (::gethostname(host, sizeof(host) - 1) == 0) host_ = host;
   }
 
-  // The outcome for one file: {"asset": id} or {"error", "status"?, "determining"?}. An Error
-  // return means importing cannot go on (the server is unreachable, the session is not valid).
+  // The outcome for one file: {"asset": id, "existing"?: true} (existing: imported from the same
+  // path and bytes before, nothing new stored), {"skipped": why} or {"error", "status"?,
+  // "determining"?}. An Error return means importing cannot go on (the server is unreachable, the
+  // session is not valid).
   Result<json::object> Import(const inventory::InventoryEntry& e) {
     const inventory::FileAnalysis& a = *e.analysis;
+    if (a.size == 0) return json::object{{"skipped", "empty file"}};
     http::QueryParams q = {{"project", project_},
                            {"kind", "upload"},
                            {"title", e.path.filename().string()},
@@ -139,7 +128,7 @@ class Importer {
     Result<http::ClientResponse> r = session_.Authorized(
         [&](http::HttpClient& c, const http::Headers& auth) -> Result<http::ClientResponse> {
           // Opened afresh on every attempt: a retry after a token refresh starts from byte 0.
-          Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+          UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
           if (fd.get() < 0) return NotFound("cannot open " + path + ": " + ErrnoText());
           uint64_t sent = 0;
           http::BodyProducer source = [&](std::span<uint8_t> buf) -> Result<size_t> {
@@ -181,6 +170,9 @@ class Importer {
     // The server checked the bytes it received against source_sha256; what it stored differs
     // only when policy changed the content on ingest (secrets redacted from a text file).
     json::object out{{"asset", Str(asset, "id")}};
+    if (const json::value* ex = asset.as_object().if_contains("existing");
+        ex && ex->is_bool() && ex->as_bool())
+      out["existing"] = true;
     if (std::string stored = Str(asset, "sha256"); stored != a.sha256)
       out["stored_sha256"] = stored;
     return out;
@@ -278,6 +270,10 @@ std::vector<std::string> HumanLines(const inventory::InventoryEntry& e,
       for (const json::value& r : Arr(*imported, "determining"))
         if (r.is_string()) line += " [" + std::string(r.as_string()) + "]";
       lines.push_back(line);
+    } else if (!Str(*imported, "skipped").empty()) {
+      lines.push_back("  not imported: " + Str(*imported, "skipped"));
+    } else if (imported->contains("existing")) {
+      lines.push_back("  already imported as " + Str(*imported, "asset"));
     } else {
       std::string line = "  imported as " + Str(*imported, "asset");
       if (!Str(*imported, "stored_sha256").empty())
@@ -289,8 +285,15 @@ std::vector<std::string> HumanLines(const inventory::InventoryEntry& e,
   return lines;
 }
 
-void PrintSummary(const inventory::InventorySummary& s, const std::optional<uint64_t>& imported,
-                  uint64_t import_failed, std::ostream& out) {
+struct ImportCounts {
+  uint64_t imported = 0;  // new assets
+  uint64_t existing = 0;  // imported before from the same path and bytes
+  uint64_t skipped = 0;   // not sent (empty files)
+  uint64_t failed = 0;
+};
+
+void PrintSummary(const inventory::InventorySummary& s, const std::optional<ImportCounts>& imports,
+                  std::ostream& out) {
   char secs[32];
   std::snprintf(secs, sizeof(secs), "%.2f", s.seconds);
   out << "\nsummary: " << Plural(s.files, "file", "files") << " (" << HumanBytes(s.bytes)
@@ -307,7 +310,9 @@ void PrintSummary(const inventory::InventorySummary& s, const std::optional<uint
       << "  findings:        " << Counts(s.by_rule) << "\n"
       << "  C2PA:            " << Counts(s.c2pa) << "\n"
       << "  media types:     " << Counts(s.media_types) << "\n";
-  if (imported) out << "  imported:        " << *imported << ", failed: " << import_failed << "\n";
+  if (imports)
+    out << "  imported:        " << imports->imported << ", already imported: " << imports->existing
+        << ", not imported: " << imports->skipped << ", failed: " << imports->failed << "\n";
 }
 
 Status InventoryCommand(const InventoryCommandOptions& o) {
@@ -385,15 +390,19 @@ Status InventoryCommand(const InventoryCommandOptions& o) {
     }
   };
 
-  uint64_t imported = 0, import_failed = 0;
+  ImportCounts imports;
   auto on_entry = [&](const inventory::InventoryEntry& e) -> Status {
     std::optional<json::object> outcome;
     if (importer && e.analysis) {
       ASSIGN_OR_RETURN(json::object r, importer->Import(e));
       if (r.contains("error")) {
-        ++import_failed;
+        ++imports.failed;
+      } else if (r.contains("skipped")) {
+        ++imports.skipped;
+      } else if (r.contains("existing")) {
+        ++imports.existing;
       } else {
-        ++imported;
+        ++imports.imported;
       }
       outcome = std::move(r);
     }
@@ -435,19 +444,21 @@ Status InventoryCommand(const InventoryCommandOptions& o) {
     json::object s{{"type", "summary"}};
     for (auto& kv : summary->ToJson()) s[kv.key()] = std::move(kv.value());
     if (importer) {
-      s["imported"] = imported;
-      s["import_failed"] = import_failed;
+      s["imported"] = imports.imported;
+      s["already_imported"] = imports.existing;
+      s["not_imported"] = imports.skipped;
+      s["import_failed"] = imports.failed;
     }
     std::cout << json::serialize(s) << "\n";
   } else {
-    PrintSummary(*summary, importer ? std::optional<uint64_t>(imported) : std::nullopt,
-                 import_failed, std::cout);
+    PrintSummary(*summary, importer ? std::optional<ImportCounts>(imports) : std::nullopt,
+                 std::cout);
   }
-  if (summary->errors > 0 || import_failed > 0) {
+  if (summary->errors > 0 || imports.failed > 0) {
     std::string what;
     if (summary->errors > 0) what = Plural(summary->errors, "file", "files") + " could not be read";
-    if (import_failed > 0)
-      what += (what.empty() ? "" : ", ") + Plural(import_failed, "import", "imports") + " failed";
+    if (imports.failed > 0)
+      what += (what.empty() ? "" : ", ") + Plural(imports.failed, "import", "imports") + " failed";
     return ExitError(ErrorCode::kInternal, what, 1);
   }
   return OkStatus();

@@ -105,6 +105,10 @@ class ReadTx {
   // The DLP findings recorded with the asset, in the order they were found; kNotFound for an
   // unknown asset.
   virtual Result<std::vector<DlpFindingRecord>> FindingsOf(const AssetId& id) = 0;
+  // The oldest active asset of `project` imported from exactly `origin` (path, sha256 and host
+  // all equal), if any: what a repeated import of the same file finds.
+  virtual Result<std::optional<AssetId>> FindAssetByOrigin(const ProjectId& project,
+                                                           const AssetOrigin& origin) = 0;
 
   // Lineage. Ancestors/descendants follow wasDerivedFrom edges transitively up to `max_depth`
   // edges (0 or less: none), nearest first (then by creation), each asset once at its shortest

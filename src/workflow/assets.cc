@@ -76,7 +76,9 @@ Result<Bytes> Workflow::LoadBytes(const AssetRecord& a, uint64_t limit) {
   return out;
 }
 
-Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, BodySource& body) {
+Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, BodySource& body,
+                                     bool* existing) {
+  if (existing != nullptr) *existing = false;
   if (req.kind != AssetKind::kPrompt && req.kind != AssetKind::kReference &&
       req.kind != AssetKind::kUpload)
     return InvalidArgument("uploads create assets of kind prompt, reference or upload");
@@ -190,12 +192,6 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, 
                            ", not the source_sha256 given (" + req.source_sha256 +
                            "): the file changed or was damaged in transit");
   }
-  if (!req.source_sha256.empty() && req.source_sha256 != info.sha256_hex) {
-    (void)blobs_.Remove(info.id);
-    return InvalidArgument("the bytes received hash to " + info.sha256_hex +
-                           ", not the source_sha256 given (" + req.source_sha256 +
-                           "): the file changed or was damaged in transit");
-  }
   // Every file that enters the studio is verified for C2PA Content Credentials; the result is
   // kept with the asset and is a fact policies can use (resource.credentials).
   VerifiedFile verified;
@@ -250,6 +246,7 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, 
   const BlobRecord blob_record = redacted_blob ? *redacted_blob : BlobRecordOf(info, clock_.Now());
 
   std::optional<policy::Decision> denied;
+  bool found_existing = false;
   AssetRecord a;
   Status s = store_.Write([&](WriteTx& tx) -> Status {
     // Decide again: a membership may have been revoked while the bytes streamed in; and now the
@@ -265,6 +262,21 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, 
         RETURN_IF_ERROR(audit_.Append(tx, scan_e));
       }
       return RecordDenial(tx, c, d, "asset.upload", project.id.str(), &denied);
+    }
+    if (!req.source_path.empty()) {
+      const AssetOrigin origin{req.source_path, info.sha256_hex, req.source_host};
+      ASSIGN_OR_RETURN(std::optional<AssetId> prior, tx.FindAssetByOrigin(project.id, origin));
+      if (prior) {
+        ASSIGN_OR_RETURN(a, tx.GetAsset(*prior));
+        found_existing = true;
+        audit::AuditEvent e = Event(c, "asset.upload", a.id.str(), "existing", &d);
+        e.details["source_path"] = origin.path;
+        e.details["source_sha256"] = origin.sha256;
+        if (!origin.host.empty()) e.details["source_host"] = origin.host;
+        e.details["project"] = project.id.str();
+        RETURN_IF_ERROR(audit_.Append(tx, e));
+        return OkStatus();
+      }
     }
     RETURN_IF_ERROR(tx.InsertBlob(blob_record));
     a.id = NewId<AssetId>(random_);
@@ -308,9 +320,13 @@ Result<AssetRecord> Workflow::Upload(const Caller& c, const UploadRequest& req, 
     RETURN_IF_ERROR(audit_.Append(tx, e));
     return OkStatus();
   });
-  if (!s.ok() || denied) (void)blobs_.Remove(blob_record.id);
+  if (!s.ok() || denied || found_existing) (void)blobs_.Remove(blob_record.id);
   if (denied) return DeniedError(*denied);
   RETURN_IF_ERROR(s);
+  if (found_existing) {
+    if (existing != nullptr) *existing = true;
+    return a;
+  }
   Publish("asset.created", a.project, {{"asset", a.id.str()}, {"kind", std::string(Name(a.kind))}});
   return a;
 }

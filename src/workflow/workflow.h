@@ -186,7 +186,11 @@ class Workflow final : public jobs::JobRunner {
   Result<std::vector<RoleBinding>> Members(const Caller& c, const ProjectId& project);
 
   // ---- Assets ----
-  Result<AssetRecord> Upload(const Caller& c, const UploadRequest& req, BodySource& body);
+  // A new asset from `body`. With a source_path, an active asset of the project imported from
+  // the same path, host and bytes (sha256) before is returned instead, nothing new is stored and
+  // `*existing` (if given) is set: re-running an import does not duplicate it.
+  Result<AssetRecord> Upload(const Caller& c, const UploadRequest& req, BodySource& body,
+                             bool* existing = nullptr);
   Result<AssetRecord> GetAsset(const Caller& c, const AssetId& id);
   Result<std::vector<AssetRecord>> ListAssets(const Caller& c, AssetQuery query);
   // Authorizes a read and opens the decrypted content; `fn` streams it.

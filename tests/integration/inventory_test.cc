@@ -274,6 +274,40 @@ TEST_F(InventoryImportTest, ACreatorImportsAsTheOwner) {
   EXPECT_EQ(S(asset.body["classification"]), "internal");
 }
 
+TEST_F(InventoryImportTest, ImportingAgainFindsWhatTheFirstImportBroughtIn) {
+  REQUIRE_FIXTURES();
+  fs::path lib = MakeLibrary();
+  std::ofstream(lib / "empty.png").flush();  // an empty file is not sent
+  CliRun first = Import(owen_, lib, {"--classification", "internal"});
+  ASSERT_FALSE(first.summary.empty()) << first.out;
+  const uint64_t imported = N(first.summary, "imported");
+  EXPECT_GE(imported, 3u) << first.out;
+  EXPECT_EQ(N(first.summary, "already_imported"), 0u);
+  EXPECT_EQ(N(first.summary, "not_imported"), 1u) << first.out;
+  EXPECT_EQ(S(first.files.at("empty.png").at("import").as_object().at("skipped")), "empty file");
+  Reply before = server_.Get("/v1/assets?project=" + project_, admin_);
+  ASSERT_EQ(before.status, 200) << before.raw;
+
+  CliRun again = Import(owen_, lib, {"--classification", "internal"});
+  EXPECT_EQ(N(again.summary, "imported"), 0u) << again.out;
+  EXPECT_EQ(N(again.summary, "already_imported"), imported) << again.out;
+  for (const char* path : {"renders/a1111.png", "renders/comfy.png", "photo.jpg"}) {
+    SCOPED_TRACE(path);
+    const json::object& o1 = first.files.at(path).at("import").as_object();
+    const json::object& o2 = again.files.at(path).at("import").as_object();
+    EXPECT_EQ(S(o2.at("asset")), S(o1.at("asset")));
+    EXPECT_TRUE(o2.contains("existing")) << json::serialize(o2);
+  }
+  Reply after = server_.Get("/v1/assets?project=" + project_, admin_);
+  EXPECT_EQ(json::serialize(after.body), json::serialize(before.body));
+
+  // A changed file is a new asset.
+  std::ofstream(lib / "notes.txt", std::ios::app) << "one more line\n";
+  CliRun changed = Import(owen_, lib, {"--classification", "internal"});
+  EXPECT_EQ(N(changed.summary, "imported"), 1u) << changed.out;
+  EXPECT_FALSE(changed.files.at("notes.txt").at("import").as_object().contains("existing"));
+}
+
 TEST_F(InventoryImportTest, TheServerRefusesBytesThatDoNotMatchTheSourceHash) {
   std::string bytes = "hello, library\n";
   std::string wrong = crypto::Sha256Hex(std::string_view("something else"));

@@ -325,11 +325,17 @@ CREATE TABLE asset_origins (
 ) STRICT;
 )sql";
 
-constexpr std::array<Migration, 4> kMigrations{{
+// Re-running an import finds what it brought in before (ReadTx::FindAssetByOrigin).
+constexpr std::string_view kSchemaV5 = R"sql(
+CREATE INDEX asset_origins_by_source ON asset_origins(path, sha256);
+)sql";
+
+constexpr std::array<Migration, 5> kMigrations{{
     {1, "initial schema", kSchemaV1},
     {2, "policy sets; jobs by actor", kSchemaV2},
     {3, "asset content credentials", kSchemaV3},
     {4, "asset DLP scans, findings and origins", kSchemaV4},
+    {5, "asset origins by source", kSchemaV5},
 }};
 
 // Applies one step inside its own transaction. The version is re-read under the write lock so two

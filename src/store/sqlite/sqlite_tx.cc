@@ -823,6 +823,19 @@ Result<std::vector<DlpFindingRecord>> SqliteTx::FindingsOf(const AssetId& id) {
   return out;
 }
 
+Result<std::optional<AssetId>> SqliteTx::FindAssetByOrigin(const ProjectId& project,
+                                                           const AssetOrigin& origin) {
+  ASSIGN_OR_RETURN(Statement st,
+                   conn_.Prepare("SELECT a.id FROM asset_origins o JOIN assets a ON a.id = "
+                                 "o.asset_id WHERE o.path = ? AND o.sha256 = ? AND o.host = ? AND "
+                                 "a.project = ? AND a.status = 'active' "
+                                 "ORDER BY a.created_at, a.id LIMIT 1"));
+  st.BindAll(origin.path, origin.sha256, origin.host, project);
+  ASSIGN_OR_RETURN(bool row, st.Step());
+  if (!row) return std::optional<AssetId>();
+  return std::optional<AssetId>(AssetId(st.Text(0)));
+}
+
 Result<std::optional<ContentCredentials>> SqliteTx::GetAssetCredentials(const AssetId& id) {
   RETURN_IF_ERROR(RequireAsset(id));
   ASSIGN_OR_RETURN(Statement st, conn_.Prepare("SELECT a.id, " ASSET_COLUMNS_TAIL_CREDENTIALS

@@ -40,6 +40,8 @@ class SqliteTx final : public WriteTx {
   Result<std::vector<AssetId>> AssetsUsingBlob(const BlobId& id) override;
   Result<std::optional<ContentCredentials>> GetAssetCredentials(const AssetId& id) override;
   Result<std::vector<DlpFindingRecord>> FindingsOf(const AssetId& id) override;
+  Result<std::optional<AssetId>> FindAssetByOrigin(const ProjectId& project,
+                                                   const AssetOrigin& origin) override;
   Result<std::vector<AssetId>> DerivedFrom(const AssetId& id) override;
   Result<std::vector<AssetRecord>> Ancestors(const AssetId& id, int max_depth) override;
   Result<std::vector<AssetRecord>> Descendants(const AssetId& id, int max_depth) override;

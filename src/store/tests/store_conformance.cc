@@ -800,6 +800,45 @@ TEST_P(StoreConformanceTest, InsertAssetChecksReferencesIdsAndLabels) {
   EXPECT_FALSE(gone.ok());
 }
 
+TEST_P(StoreConformanceTest, FindAssetByOriginMatchesPathHashHostAndProject) {
+  SeedWorld();
+  ProjectRecord other = AddProject("other", alice_.id);
+  const AssetOrigin origin{"/home/cara/renders/hero.png", std::string(64, 'a'), "cara-laptop"};
+  const auto find = [&](const ProjectId& project, const AssetOrigin& o) {
+    auto r = store().Read([&](ReadTx& tx) { return tx.FindAssetByOrigin(project, o); });
+    EXPECT_OK(r);
+    return r.ok() ? *r : std::nullopt;
+  };
+  EXPECT_FALSE(find(studio_.id, origin).has_value());
+
+  AssetRecord first = MakeAsset(studio_.id, alice_.id, "hero");
+  first.origin = origin;
+  ASSERT_OK(Insert([&](WriteTx& tx) { return tx.InsertAsset(first); }));
+  AssetRecord second = MakeAsset(studio_.id, alice_.id, "hero again");
+  second.origin = origin;
+  ASSERT_OK(Insert([&](WriteTx& tx) { return tx.InsertAsset(second); }));
+  AssetRecord elsewhere = MakeAsset(other.id, alice_.id, "hero elsewhere");
+  elsewhere.origin = origin;
+  ASSERT_OK(Insert([&](WriteTx& tx) { return tx.InsertAsset(elsewhere); }));
+
+  EXPECT_EQ(find(studio_.id, origin), first.id);  // the oldest
+  EXPECT_EQ(find(other.id, origin), elsewhere.id);
+  AssetOrigin changed = origin;
+  changed.sha256 = std::string(64, 'b');  // the file changed since
+  EXPECT_FALSE(find(studio_.id, changed).has_value());
+  AssetOrigin moved = origin;
+  moved.path = "/home/cara/renders/old/hero.png";
+  EXPECT_FALSE(find(studio_.id, moved).has_value());
+  AssetOrigin other_host = origin;
+  other_host.host = "rex-desktop";
+  EXPECT_FALSE(find(studio_.id, other_host).has_value());
+
+  // Only active assets count.
+  ASSERT_OK(
+      Insert([&](WriteTx& tx) { return tx.UpdateAssetStatus(first.id, AssetStatus::kDisposed); }));
+  EXPECT_EQ(find(studio_.id, origin), second.id);
+}
+
 TEST_P(StoreConformanceTest, UpdateAssetStageIsCompareAndSet) {
   SeedWorld();
   AssetRecord a = AddAsset(studio_.id, alice_.id);
