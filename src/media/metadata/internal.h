@@ -49,6 +49,8 @@ std::string FourCC(Span s, bool trim = true);
 
 // ---------------------------------------------------------------- text
 bool IsValidUtf8(std::string_view s);
+// Appends code point `cp` (at most U+10FFFF, not a surrogate) as UTF-8.
+void AppendCodePoint(std::string& out, uint32_t cp);
 std::string Latin1ToUtf8(Span s);
 std::string MacRomanToUtf8(Span s);
 // UTF-16 to UTF-8; a BOM overrides `big_endian` and is dropped; stops at a U+0000 terminator;

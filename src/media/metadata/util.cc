@@ -61,6 +61,15 @@ size_t Utf8SequenceLength(std::string_view s, size_t i) {
   return len;
 }
 
+void TruncateUtf8(std::string& s, size_t max) {
+  if (s.size() <= max) return;
+  size_t cut = max;
+  while (cut > 0 && (static_cast<uint8_t>(s[cut]) & 0xC0) == 0x80) --cut;
+  s.resize(cut);
+}
+
+}  // namespace
+
 void AppendCodePoint(std::string& out, uint32_t cp) {
   if (cp < 0x80) {
     out += char(cp);
@@ -80,15 +89,6 @@ void AppendCodePoint(std::string& out, uint32_t cp) {
 }
 
 // Cuts `s` to at most `max` bytes without splitting a UTF-8 sequence.
-void TruncateUtf8(std::string& s, size_t max) {
-  if (s.size() <= max) return;
-  size_t cut = max;
-  while (cut > 0 && (static_cast<uint8_t>(s[cut]) & 0xC0) == 0x80) --cut;
-  s.resize(cut);
-}
-
-}  // namespace
-
 bool IsValidUtf8(std::string_view s) {
   for (size_t i = 0; i < s.size();) {
     size_t n = Utf8SequenceLength(s, i);

@@ -54,22 +54,7 @@ std::string DecodeEntities(std::string_view s) {
       if (!ok || cp == 0 || (cp >= 0xD800 && cp <= 0xDFFF)) {
         out += s.substr(i, semi - i + 1);
       } else {
-        // UTF-8 encode.
-        if (cp < 0x80) {
-          out += char(cp);
-        } else if (cp < 0x800) {
-          out += char(0xC0 | (cp >> 6));
-          out += char(0x80 | (cp & 0x3F));
-        } else if (cp < 0x10000) {
-          out += char(0xE0 | (cp >> 12));
-          out += char(0x80 | ((cp >> 6) & 0x3F));
-          out += char(0x80 | (cp & 0x3F));
-        } else {
-          out += char(0xF0 | (cp >> 18));
-          out += char(0x80 | ((cp >> 12) & 0x3F));
-          out += char(0x80 | ((cp >> 6) & 0x3F));
-          out += char(0x80 | (cp & 0x3F));
-        }
+        AppendCodePoint(out, cp);
       }
     } else {
       out += s.substr(i, semi - i + 1);  // unknown entity: kept verbatim, never expanded
