@@ -15,6 +15,7 @@
 
 #include "base/encoding.h"
 #include "media/metadata/metadata.h"
+#include "media/metadata/tests/utf8_oracle.h"
 
 namespace custody::metadata::testing {
 
@@ -29,8 +30,6 @@ std::vector<std::filesystem::path> FilesUnder(const std::filesystem::path& rel);
 const Entry* FindEntry(const Report& r, std::string_view key, std::string_view carrier = "");
 size_t CountEntries(const Report& r, std::string_view key);
 const Generation* FindGeneration(const Report& r, std::string_view tool);
-// Strict UTF-8 (an implementation independent of the reader's).
-bool ValidUtf8(std::string_view s);
 // Every entry rendered one per line, for failure messages.
 std::string Dump(const Report& r);
 
